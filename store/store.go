@@ -1,0 +1,140 @@
+// Package store is the contract between the S3 frontend and the storage
+// engines: small interfaces, plain domain types and sentinel errors.
+//
+// Implementations (store/memstore for tests, cassandra for production)
+// import this package; this package imports nothing of theirs. Every I/O
+// method takes the request context first. Errors are the sentinels below,
+// possibly wrapped with context: callers test them with errors.Is.
+package store
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Store is everything the S3 frontend needs from a storage engine.
+type Store interface {
+	Buckets
+	Objects
+}
+
+// Buckets manages bucket names and their owners.
+type Buckets interface {
+	// CreateBucket claims b.Name for b.Owner. A name is claimed at most
+	// once across all tenants, even under concurrent requests.
+	// Errors: ErrBucketAlreadyExists (another owner has it),
+	// ErrBucketAlreadyOwnedByYou (b.Owner has it already).
+	CreateBucket(ctx context.Context, b Bucket) error
+
+	// GetBucket returns the bucket named name. Errors: ErrNoSuchBucket.
+	GetBucket(ctx context.Context, name string) (Bucket, error)
+
+	// DeleteBucket removes an empty bucket and frees its name.
+	// Errors: ErrNoSuchBucket, ErrBucketNotEmpty.
+	DeleteBucket(ctx context.Context, name string) error
+
+	// ListBuckets returns owner's buckets sorted by name.
+	ListBuckets(ctx context.Context, owner string) ([]Bucket, error)
+}
+
+// Objects stores and streams object bytes and their metadata.
+type Objects interface {
+	// PutObject streams in.Body (exactly in.Size bytes) into a new version
+	// of in.Key and makes it current only once every byte is durably stored
+	// and every digest checks out: readers see the old object or the new
+	// one, never a mix. On any error nothing becomes visible, the previous
+	// version stays intact and what was written is reclaimed later.
+	// Errors: ErrNoSuchBucket, ErrBadDigest (in.ContentMD5 does not match),
+	// ErrIncompleteBody (Body ended before Size bytes), errors from Body.
+	PutObject(ctx context.Context, in PutInput) (Object, error)
+
+	// HeadObject returns the current version of key.
+	// Errors: ErrNoSuchBucket, ErrNoSuchKey.
+	HeadObject(ctx context.Context, bucket, key string) (Object, error)
+
+	// ReadObject streams bytes [off, off+n) of the exact version obj
+	// describes (obj comes from HeadObject or PutObject). n < 0 reads to the
+	// end. Memory held is bounded by the blocks in flight, not by n.
+	// A block whose stored checksum does not match fails the read.
+	ReadObject(ctx context.Context, obj Object, off, n int64) (io.ReadCloser, error)
+
+	// DeleteObject removes the current version of key; deleting a missing
+	// key succeeds. Errors: ErrNoSuchBucket.
+	DeleteObject(ctx context.Context, bucket, key string) error
+
+	// ListObjects lists current objects in key (UTF-8 byte) order.
+	// Errors: ErrNoSuchBucket.
+	ListObjects(ctx context.Context, in ListInput) (ListResult, error)
+}
+
+// Bucket is a named container owned by one tenant.
+type Bucket struct {
+	Name     string
+	Owner    string // tenant id
+	Location string // LocationConstraint given at creation; "" for the default region
+	Created  time.Time
+}
+
+// Meta is what a client sets on an object at upload and gets back on read.
+type Meta struct {
+	ContentType        string
+	ContentEncoding    string
+	ContentDisposition string
+	ContentLanguage    string
+	CacheControl       string
+	Expires            string
+	// User holds x-amz-meta-* entries: lower-case names without the prefix.
+	User map[string]string
+}
+
+// Object describes one stored version of a key.
+type Object struct {
+	Bucket       string
+	Key          string
+	VersionID    string
+	Size         int64
+	ETag         string // lower-case hex MD5 of the bytes, no quotes
+	LastModified time.Time
+	Owner        string // tenant id of the writer
+	Meta         Meta
+
+	// Ref locates the bytes for ReadObject. It belongs to the store that
+	// returned the Object; other packages only carry it back.
+	Ref any
+}
+
+// PutInput is one PutObject request.
+type PutInput struct {
+	Bucket string
+	Key    string
+	Owner  string
+	Size   int64 // exact body length, known up front
+	Meta   Meta
+	// ContentMD5 is the raw 16-byte digest the client sent, nil if none.
+	ContentMD5 []byte
+	Body       io.Reader
+}
+
+// ListInput selects a page of a bucket listing.
+type ListInput struct {
+	Bucket    string
+	Prefix    string
+	Delimiter string
+	// After lists keys strictly greater than it (marker, start-after or a
+	// decoded continuation token). It may name a common prefix returned by
+	// an earlier page; that prefix is then not returned again.
+	After   string
+	MaxKeys int // 0 returns an empty page; callers cap it at 1000
+}
+
+// ListResult is one page of a listing: objects and common prefixes, each
+// in key order, together at most MaxKeys entries.
+type ListResult struct {
+	Objects        []Object
+	CommonPrefixes []string
+	IsTruncated    bool
+	// NextAfter is the last key or common prefix in this page, to pass as
+	// After for the next page. Empty when the page is empty.
+	NextAfter string
+}
