@@ -1,0 +1,48 @@
+# Amphora: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/amphora
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+# Tests run against this Cassandra; empty means the local node from scripts/cassandra.sh.
+CASSANDRA_HOSTS ?=
+TEST_TIMEOUT ?= 30m
+
+.PHONY: all build run test test-unit check cassandra cassandra-stop cassandra-status clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/amphora
+
+## run: serve http://127.0.0.1:8080, starting a local Cassandra node unless CASSANDRA_HOSTS or CONFIG is set
+run: build
+	@CASSANDRA_HOSTS="$(CASSANDRA_HOSTS)" BIN=$(BIN) scripts/run-local.sh
+
+## test: the whole suite (unit, conformance on memory and Cassandra, end to end with s3cmd) on a real Cassandra
+test: check
+	@scripts/test-deps.sh
+	@if [ -z "$(CASSANDRA_HOSTS)" ]; then scripts/cassandra.sh start; fi
+	CASSANDRA_HOSTS="$${CASSANDRA_HOSTS:-127.0.0.1:$${CASSANDRA_PORT:-9042}}" \
+		$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## test-unit: fast tests only (no Cassandra, no external clients)
+test-unit:
+	$(GO) test -race -count=1 -short ./...
+
+## check: formatting and vet
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+		if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+cassandra:
+	@scripts/cassandra.sh start
+
+cassandra-stop:
+	@scripts/cassandra.sh stop
+
+cassandra-status:
+	@scripts/cassandra.sh status
+
+clean:
+	rm -rf bin

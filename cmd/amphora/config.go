@@ -1,0 +1,278 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the TOML configuration file. Every key is documented in
+// config.example.toml; unknown keys and invalid values are rejected.
+type Config struct {
+	Server      ServerConfig       `toml:"server"`
+	Log         LogConfig          `toml:"log"`
+	Cassandra   CassandraConfig    `toml:"cassandra"`
+	Storage     StorageConfig      `toml:"storage"`
+	Credentials []CredentialConfig `toml:"credentials"`
+}
+
+// ServerConfig is the HTTP side.
+type ServerConfig struct {
+	Listen             string   `toml:"listen"`
+	Region             string   `toml:"region"`
+	VirtualHostDomains []string `toml:"virtual_host_domains"`
+	ShutdownTimeout    Duration `toml:"shutdown_timeout"`
+}
+
+// LogConfig selects the log level and format.
+type LogConfig struct {
+	Level  string `toml:"level"`
+	Format string `toml:"format"`
+}
+
+// CassandraConfig says how to reach the ring and how to lay out the keyspace.
+type CassandraConfig struct {
+	Hosts             []string          `toml:"hosts"`
+	Keyspace          string            `toml:"keyspace"`
+	Consistency       string            `toml:"consistency"`
+	SerialConsistency string            `toml:"serial_consistency"`
+	LocalDatacenter   string            `toml:"local_datacenter"`
+	Username          string            `toml:"username"`
+	Password          string            `toml:"password"`
+	ConnectTimeout    Duration          `toml:"connect_timeout"`
+	Timeout           Duration          `toml:"timeout"`
+	ApplySchema       bool              `toml:"apply_schema"`
+	Replication       ReplicationConfig `toml:"replication"`
+}
+
+// ReplicationConfig is the keyspace replication used by schema apply.
+type ReplicationConfig struct {
+	Class       string         `toml:"class"`
+	Factor      int            `toml:"factor"`
+	Datacenters map[string]int `toml:"datacenters"`
+}
+
+// StorageConfig shapes how bytes are cut into blocks and reclaimed.
+type StorageConfig struct {
+	BlockSize      Size     `toml:"block_size"`
+	BlocksInFlight int      `toml:"blocks_in_flight"`
+	GCGrace        Duration `toml:"gc_grace"`
+	SweepInterval  Duration `toml:"sweep_interval"`
+	Sweeper        bool     `toml:"sweeper"`
+}
+
+// CredentialConfig is one static access key pair mapped to a tenant.
+type CredentialConfig struct {
+	AccessKey   string `toml:"access_key"`
+	SecretKey   string `toml:"secret_key"`
+	Tenant      string `toml:"tenant"`
+	DisplayName string `toml:"display_name"`
+}
+
+// Duration is a time.Duration written as a Go duration string ("15m").
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (use forms like 30s, 15m, 1h)", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Size is a byte count written as "1MiB", "256KiB", "4MiB" or plain bytes "65536".
+type Size int64
+
+var sizeRE = regexp.MustCompile(`^\s*(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$`)
+
+// UnmarshalText parses a size with an optional binary or decimal unit.
+func (s *Size) UnmarshalText(b []byte) error {
+	m := sizeRE.FindStringSubmatch(string(b))
+	if m == nil {
+		return fmt.Errorf("invalid size %q (use forms like 1MiB, 256KiB, 65536)", b)
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return fmt.Errorf("invalid size %q: %w", b, err)
+	}
+	mult := map[string]int64{"": 1, "B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "KB": 1e3, "MB": 1e6, "GB": 1e9}[m[2]]
+	*s = Size(n * mult)
+	return nil
+}
+
+// defaults returns a Config holding every default; the file overrides it.
+func defaults() Config {
+	return Config{
+		Server: ServerConfig{
+			Listen:          "127.0.0.1:8080",
+			Region:          "us-east-1",
+			ShutdownTimeout: Duration{30 * time.Second},
+		},
+		Log: LogConfig{Level: "info", Format: "console"},
+		Cassandra: CassandraConfig{
+			Hosts:             []string{"127.0.0.1:9042"},
+			Keyspace:          "amphora",
+			Consistency:       "LOCAL_QUORUM",
+			SerialConsistency: "LOCAL_SERIAL",
+			ConnectTimeout:    Duration{10 * time.Second},
+			Timeout:           Duration{10 * time.Second},
+			Replication:       ReplicationConfig{Class: "NetworkTopologyStrategy"},
+		},
+		Storage: StorageConfig{
+			BlockSize:      1 << 20,
+			BlocksInFlight: 4,
+			GCGrace:        Duration{15 * time.Minute},
+			SweepInterval:  Duration{time.Minute},
+			Sweeper:        true,
+		},
+	}
+}
+
+// loadConfig reads path, applies defaults and validates everything,
+// returning every problem found at once.
+func loadConfig(path string) (Config, error) {
+	cfg := defaults()
+	md, err := toml.DecodeFile(path, &cfg)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return Config{}, fmt.Errorf("config %s: %s", path, perr.ErrorWithPosition())
+		}
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	var problems []string
+	for _, k := range md.Undecoded() {
+		problems = append(problems, fmt.Sprintf("unknown key %q", k.String()))
+	}
+	problems = append(problems, cfg.validate()...)
+	if len(problems) > 0 {
+		return Config{}, fmt.Errorf("config %s has %d problem(s):\n  - %s", path, len(problems), strings.Join(problems, "\n  - "))
+	}
+	return cfg, nil
+}
+
+var (
+	keyspaceRE  = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]{0,47}$`)
+	consistency = map[string]bool{"ANY": true, "ONE": true, "TWO": true, "THREE": true, "QUORUM": true,
+		"ALL": true, "LOCAL_QUORUM": true, "EACH_QUORUM": true, "LOCAL_ONE": true}
+	serialConsistency = map[string]bool{"SERIAL": true, "LOCAL_SERIAL": true}
+	logLevels         = map[string]bool{"trace": true, "debug": true, "info": true, "warn": true, "error": true}
+)
+
+// validate lists every invalid value.
+func (c Config) validate() []string {
+	var p []string
+	add := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
+
+	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
+		add("server.listen %q is not host:port", c.Server.Listen)
+	}
+	if c.Server.Region == "" {
+		add("server.region must not be empty")
+	}
+	for _, d := range c.Server.VirtualHostDomains {
+		if d == "" || strings.ContainsAny(d, ":/ ") {
+			add("server.virtual_host_domains entry %q must be a bare domain name (no port or scheme)", d)
+		}
+	}
+	if c.Server.ShutdownTimeout.Duration <= 0 {
+		add("server.shutdown_timeout must be positive")
+	}
+	if !logLevels[c.Log.Level] {
+		add("log.level %q must be one of trace, debug, info, warn, error", c.Log.Level)
+	}
+	if c.Log.Format != "console" && c.Log.Format != "json" {
+		add("log.format %q must be console or json", c.Log.Format)
+	}
+
+	cs := c.Cassandra
+	if len(cs.Hosts) == 0 {
+		add("cassandra.hosts must list at least one host")
+	}
+	for _, h := range cs.Hosts {
+		if strings.TrimSpace(h) == "" {
+			add("cassandra.hosts has an empty entry")
+		}
+	}
+	if !keyspaceRE.MatchString(cs.Keyspace) {
+		add("cassandra.keyspace %q must be a letter then up to 47 letters, digits or underscores", cs.Keyspace)
+	}
+	if !consistency[strings.ToUpper(cs.Consistency)] {
+		add("cassandra.consistency %q is not a Cassandra consistency level", cs.Consistency)
+	}
+	if !serialConsistency[strings.ToUpper(cs.SerialConsistency)] {
+		add("cassandra.serial_consistency %q must be SERIAL or LOCAL_SERIAL", cs.SerialConsistency)
+	}
+	if cs.ConnectTimeout.Duration <= 0 || cs.Timeout.Duration <= 0 {
+		add("cassandra.connect_timeout and cassandra.timeout must be positive")
+	}
+	if (cs.Username == "") != (cs.Password == "") {
+		add("cassandra.username and cassandra.password go together")
+	}
+	switch cs.Replication.Class {
+	case "NetworkTopologyStrategy":
+		if len(cs.Replication.Datacenters) == 0 {
+			add("cassandra.replication.datacenters must name at least one datacenter for NetworkTopologyStrategy")
+		}
+		dcs := make([]string, 0, len(cs.Replication.Datacenters))
+		for dc := range cs.Replication.Datacenters {
+			dcs = append(dcs, dc)
+		}
+		sort.Strings(dcs)
+		for _, dc := range dcs {
+			if rf := cs.Replication.Datacenters[dc]; rf < 1 || rf > 9 {
+				add("cassandra.replication.datacenters.%s = %d must be between 1 and 9", dc, rf)
+			}
+		}
+		if cs.Replication.Factor != 0 {
+			add("cassandra.replication.factor is for SimpleStrategy; use datacenters with NetworkTopologyStrategy")
+		}
+	case "SimpleStrategy":
+		if cs.Replication.Factor < 1 || cs.Replication.Factor > 9 {
+			add("cassandra.replication.factor = %d must be between 1 and 9", cs.Replication.Factor)
+		}
+	default:
+		add("cassandra.replication.class %q must be NetworkTopologyStrategy or SimpleStrategy", cs.Replication.Class)
+	}
+
+	st := c.Storage
+	if st.BlockSize < 4<<10 || st.BlockSize > 8<<20 {
+		add("storage.block_size %d must be between 4KiB and 8MiB (a Cassandra mutation must stay far below 16 MiB)", st.BlockSize)
+	}
+	if st.BlocksInFlight < 1 || st.BlocksInFlight > 64 {
+		add("storage.blocks_in_flight %d must be between 1 and 64", st.BlocksInFlight)
+	}
+	if st.GCGrace.Duration < 0 {
+		add("storage.gc_grace must not be negative")
+	}
+	if st.SweepInterval.Duration <= 0 {
+		add("storage.sweep_interval must be positive")
+	}
+
+	if len(c.Credentials) == 0 {
+		add("at least one [[credentials]] entry is needed: every request must be signed")
+	}
+	seen := map[string]bool{}
+	for i, cr := range c.Credentials {
+		if cr.AccessKey == "" || cr.SecretKey == "" || cr.Tenant == "" {
+			add("credentials[%d] needs access_key, secret_key and tenant", i)
+		}
+		if seen[cr.AccessKey] {
+			add("credentials[%d]: access_key %q appears twice", i, cr.AccessKey)
+		}
+		seen[cr.AccessKey] = true
+		if len(cr.SecretKey) > 0 && len(cr.SecretKey) < 16 {
+			add("credentials[%d]: secret_key must be at least 16 characters", i)
+		}
+	}
+	return p
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/amphora-s3/amphora/cassandra"
+	"github.com/amphora-s3/amphora/frontend"
+)
+
+// storeConfig maps the file's Cassandra and storage sections onto the
+// store's typed options.
+func storeConfig(c Config) cassandra.Config {
+	cs := c.Cassandra
+	return cassandra.Config{
+		Hosts:             cs.Hosts,
+		Keyspace:          cs.Keyspace,
+		Consistency:       strings.ToUpper(cs.Consistency),
+		SerialConsistency: strings.ToUpper(cs.SerialConsistency),
+		LocalDC:           cs.LocalDatacenter,
+		Username:          cs.Username,
+		Password:          cs.Password,
+		ConnectTimeout:    cs.ConnectTimeout.Duration,
+		Timeout:           cs.Timeout.Duration,
+		Replication: cassandra.Replication{
+			Class:       cs.Replication.Class,
+			DataCenters: cs.Replication.Datacenters,
+			Factor:      cs.Replication.Factor,
+		},
+		BlockSize:      int(c.Storage.BlockSize),
+		BlocksInFlight: c.Storage.BlocksInFlight,
+		GCGrace:        c.Storage.GCGrace.Duration,
+		SweepInterval:  c.Storage.SweepInterval.Duration,
+	}
+}
+
+func serve(ctx context.Context, cfg Config) error {
+	log := newLogger(cfg.Log, nil)
+	sc := storeConfig(cfg)
+	sc.Logger = log.With().Str("component", "cassandra").Logger()
+	if cfg.Cassandra.ApplySchema {
+		if err := cassandra.ApplySchema(ctx, sc); err != nil {
+			return fmt.Errorf("apply schema: %w", err)
+		}
+		log.Info().Str("keyspace", sc.Keyspace).Msg("schema applied")
+	}
+	st, err := cassandra.Open(ctx, sc)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	creds := make([]frontend.Credential, 0, len(cfg.Credentials))
+	for _, c := range cfg.Credentials {
+		creds = append(creds, frontend.Credential{AccessKey: c.AccessKey, SecretKey: c.SecretKey, Tenant: c.Tenant, DisplayName: c.DisplayName})
+	}
+	h, err := frontend.New(frontend.Options{
+		Store:              st,
+		Credentials:        creds,
+		Region:             cfg.Server.Region,
+		VirtualHostDomains: cfg.Server.VirtualHostDomains,
+		Logger:             log,
+	})
+	if err != nil {
+		return err
+	}
+
+	bg, cancelBg := context.WithCancel(context.Background())
+	defer cancelBg()
+	sweeperDone := make(chan struct{})
+	if cfg.Storage.Sweeper {
+		go func() {
+			defer close(sweeperDone)
+			st.RunSweeper(bg)
+		}()
+	} else {
+		close(sweeperDone)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	log.Info().Str("listen", "http://"+ln.Addr().String()).Str("region", cfg.Server.Region).
+		Strs("cassandra", cfg.Cassandra.Hosts).Str("keyspace", cfg.Cassandra.Keyspace).
+		Int64("block_size", int64(cfg.Storage.BlockSize)).Str("version", version).Msg("amphora serving")
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info().Msg("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.Duration)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		log.Warn().Err(err).Msg("shutdown")
+	}
+	cancelBg()
+	<-sweeperDone
+	return nil
+}
+
+func schemaApply(ctx context.Context, cfg Config, stdout io.Writer) error {
+	sc := storeConfig(cfg)
+	sc.Logger = newLogger(cfg.Log, nil)
+	if err := cassandra.ApplySchema(ctx, sc); err != nil {
+		return fmt.Errorf("apply schema: %w", err)
+	}
+	fmt.Fprintf(stdout, "schema applied to keyspace %s\n", sc.Keyspace)
+	return nil
+}
+
+func gcOnce(ctx context.Context, cfg Config, stdout io.Writer) error {
+	sc := storeConfig(cfg)
+	sc.Logger = newLogger(cfg.Log, nil)
+	st, err := cassandra.Open(ctx, sc)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	stats, err := st.Sweep(ctx)
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	fmt.Fprintf(stdout, "sweep done: %+v\n", stats)
+	return nil
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# make run: serve Amphora on a local Cassandra for development.
+#
+# With CONFIG=FILE it simply serves that file. Otherwise it writes
+# .local/amphora.toml (hosts from CASSANDRA_HOSTS, or a local node started by
+# scripts/cassandra.sh), with an access key pair generated once and kept in
+# .local/credentials, and prints the endpoint and the keys for .s3cfg.
+#
+# Environment: CONFIG, CASSANDRA_HOSTS (comma-separated), LISTEN (default 127.0.0.1:8080),
+# DOMAIN (virtual-host domain, default localhost), BIN (default bin/amphora).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-bin/amphora}
+
+if [ -n "${CONFIG:-}" ]; then
+	exec "$BIN" serve -config "$CONFIG"
+fi
+
+LISTEN=${LISTEN:-127.0.0.1:8080}
+DOMAIN=${DOMAIN:-localhost}
+mkdir -p .local
+if [ ! -f .local/credentials ]; then
+	ak="AK$(LC_ALL=C tr -dc 'A-Z0-9' </dev/urandom | head -c 18)"
+	sk="$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 40)"
+	umask 077
+	printf 'access_key=%s\nsecret_key=%s\n' "$ak" "$sk" >.local/credentials
+fi
+# shellcheck disable=SC1091
+. .local/credentials
+
+if [ -n "${CASSANDRA_HOSTS:-}" ]; then
+	hosts=$(echo "$CASSANDRA_HOSTS" | sed 's/[[:space:]]//g; s/,/", "/g')
+else
+	scripts/cassandra.sh start
+	hosts="127.0.0.1:${CASSANDRA_PORT:-9042}"
+fi
+
+umask 077
+cat >.local/amphora.toml <<CONF
+# Written by scripts/run-local.sh for local development: do not use in production.
+[server]
+listen = "$LISTEN"
+region = "us-east-1"
+virtual_host_domains = ["$DOMAIN"]
+
+[log]
+level = "info"
+format = "console"
+
+[cassandra]
+hosts = ["$hosts"]
+keyspace = "amphora"
+consistency = "ONE"
+serial_consistency = "SERIAL"
+apply_schema = true
+
+[cassandra.replication]
+class = "SimpleStrategy"
+factor = 1
+
+[storage]
+block_size = "1MiB"
+
+[[credentials]]
+access_key = "$access_key"
+secret_key = "$secret_key"
+tenant = "local"
+display_name = "Local user"
+CONF
+
+host=${LISTEN%:*}
+port=${LISTEN##*:}
+cat <<BANNER
+
+  Amphora S3 endpoint: http://$LISTEN   (config: .local/amphora.toml)
+  access key: $access_key
+  secret key: $secret_key
+
+  ~/.s3cfg for s3cmd:
+    [default]
+    host_base = $LISTEN
+    host_bucket = $LISTEN
+    access_key = $access_key
+    secret_key = $secret_key
+    use_https = False
+    signature_v2 = True
+
+BANNER
+exec "$BIN" serve -config .local/amphora.toml
