@@ -46,7 +46,10 @@ type Objects interface {
 	// one, never a mix. On any error nothing becomes visible, the previous
 	// version stays intact and what was written is reclaimed later.
 	// Errors: ErrNoSuchBucket, ErrBadDigest (in.ContentMD5 does not match),
-	// ErrIncompleteBody (Body ended before Size bytes), errors from Body.
+	// ErrIncompleteBody (Body ended before Size bytes, including Body's own
+	// io.ErrUnexpectedEOF, which is how net/http reports a client that hung
+	// up), other errors from Body wrapped, and context errors wrapped.
+	// Bytes beyond Size are not read.
 	PutObject(ctx context.Context, in PutInput) (Object, error)
 
 	// HeadObject returns the current version of key.
@@ -54,8 +57,12 @@ type Objects interface {
 	HeadObject(ctx context.Context, bucket, key string) (Object, error)
 
 	// ReadObject streams bytes [off, off+n) of the exact version obj
-	// describes (obj comes from HeadObject or PutObject). n < 0 reads to the
-	// end. Memory held is bounded by the blocks in flight, not by n.
+	// describes (obj comes from HeadObject or PutObject). off must be in
+	// [0, Size]; n < 0 reads to the end and n is clamped to the end (the
+	// frontend validates client ranges). An Object stays readable for at
+	// least the store's GC grace period after it is replaced or deleted, so
+	// a GET whose lookup and read straddle a PUT still reads whole bytes.
+	// Memory held is bounded by the blocks in flight, not by n.
 	// A block whose stored checksum does not match fails the read.
 	ReadObject(ctx context.Context, obj Object, off, n int64) (io.ReadCloser, error)
 
@@ -63,7 +70,9 @@ type Objects interface {
 	// key succeeds. Errors: ErrNoSuchBucket.
 	DeleteObject(ctx context.Context, bucket, key string) error
 
-	// ListObjects lists current objects in key (UTF-8 byte) order.
+	// ListObjects lists current objects in key (UTF-8 byte) order. Listed
+	// Objects carry Key, Bucket, Size, ETag, LastModified, Owner and
+	// VersionID; Meta and Ref may be empty.
 	// Errors: ErrNoSuchBucket.
 	ListObjects(ctx context.Context, in ListInput) (ListResult, error)
 }
@@ -73,7 +82,7 @@ type Bucket struct {
 	Name     string
 	Owner    string // tenant id
 	Location string // LocationConstraint given at creation; "" for the default region
-	Created  time.Time
+	Created  time.Time // set by the store when zero
 }
 
 // Meta is what a client sets on an object at upload and gets back on read.
@@ -85,6 +94,7 @@ type Meta struct {
 	CacheControl       string
 	Expires            string
 	// User holds x-amz-meta-* entries: lower-case names without the prefix.
+	// nil and empty are equivalent.
 	User map[string]string
 }
 
@@ -95,7 +105,7 @@ type Object struct {
 	VersionID    string
 	Size         int64
 	ETag         string // lower-case hex MD5 of the bytes, no quotes
-	LastModified time.Time
+	LastModified time.Time // UTC, millisecond precision
 	Owner        string // tenant id of the writer
 	Meta         Meta
 

@@ -1,0 +1,173 @@
+package cassandra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/amphora-s3/amphora/store"
+)
+
+// bucketInfo is a buckets row. id names this incarnation of the bucket:
+// every object row hangs off id, not off the name.
+type bucketInfo struct {
+	name     string
+	id       gocql.UUID
+	owner    string
+	location string
+	created  time.Time
+	shards   int
+}
+
+func (b bucketInfo) public() store.Bucket {
+	return store.Bucket{Name: b.name, Owner: b.owner, Location: b.location, Created: b.created}
+}
+
+// bucket reads name's row. Errors: store.ErrNoSuchBucket.
+func (s *Store) bucket(ctx context.Context, name string) (bucketInfo, error) {
+	b := bucketInfo{name: name}
+	err := s.query(ctx, `SELECT id, owner, location, created, shards FROM buckets WHERE name = ?`, name).
+		Idempotent(true).Scan(&b.id, &b.owner, &b.location, &b.created, &b.shards)
+	if errors.Is(err, gocql.ErrNotFound) {
+		return bucketInfo{}, fmt.Errorf("bucket %q: %w", name, store.ErrNoSuchBucket)
+	}
+	if err != nil {
+		return bucketInfo{}, fmt.Errorf("read bucket %q: %w", name, err)
+	}
+	if b.shards < 1 {
+		return bucketInfo{}, fmt.Errorf("bucket %q has %d listing shards", name, b.shards)
+	}
+	return b, nil
+}
+
+// CreateBucket claims b.Name with a lightweight transaction, so exactly one
+// of several concurrent claims wins, then records it for ListBuckets.
+func (s *Store) CreateBucket(ctx context.Context, b store.Bucket) error {
+	if b.Name == "" || b.Owner == "" {
+		return errors.New("create bucket: name and owner are required")
+	}
+	created := b.Created
+	if created.IsZero() {
+		created = time.Now()
+	}
+	created = created.Truncate(time.Millisecond) // CQL timestamp precision
+	id := s.newVersion()
+	existing := map[string]any{}
+	applied, err := s.query(ctx,
+		`INSERT INTO buckets (name, id, owner, location, created, shards) VALUES (?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		b.Name, id, b.Owner, b.Location, created, s.cfg.ListingShards).
+		SerialConsistency(s.cfg.serial).MapScanCAS(existing)
+	if err != nil {
+		return fmt.Errorf("claim bucket %q: %w", b.Name, err)
+	}
+	if !applied {
+		owner, _ := existing["owner"].(string)
+		if owner != b.Owner {
+			return fmt.Errorf("bucket %q: %w", b.Name, store.ErrBucketAlreadyExists)
+		}
+		// Ours already: make sure ListBuckets shows it (a crash may have
+		// come between the claim and the owner row).
+		prev := bucketInfo{name: b.Name, owner: owner}
+		prev.id, _ = existing["id"].(gocql.UUID)
+		prev.location, _ = existing["location"].(string)
+		prev.created, _ = existing["created"].(time.Time)
+		if err := s.putOwnerRow(ctx, prev); err != nil {
+			return err
+		}
+		return fmt.Errorf("bucket %q: %w", b.Name, store.ErrBucketAlreadyOwnedByYou)
+	}
+	return s.putOwnerRow(ctx, bucketInfo{name: b.Name, id: id, owner: b.Owner, location: b.Location, created: created})
+}
+
+// putOwnerRow writes b's buckets_by_owner row at the incarnation's
+// timestamp, so that deleting an older incarnation never hides it.
+func (s *Store) putOwnerRow(ctx context.Context, b bucketInfo) error {
+	err := s.exec(ctx, `INSERT INTO buckets_by_owner (owner, name, location, created) VALUES (?, ?, ?, ?) USING TIMESTAMP ?`,
+		b.owner, b.name, b.location, b.created, writeTime(b.id))
+	if err != nil {
+		return fmt.Errorf("record bucket %q for owner: %w", b.name, err)
+	}
+	return nil
+}
+
+// GetBucket returns the bucket named name.
+func (s *Store) GetBucket(ctx context.Context, name string) (store.Bucket, error) {
+	b, err := s.bucket(ctx, name)
+	if err != nil {
+		return store.Bucket{}, err
+	}
+	return b.public(), nil
+}
+
+// DeleteBucket removes name when no listing shard holds a row. The
+// delete is conditional on the incarnation id, so it never removes a
+// bucket re-created in the meantime.
+func (s *Store) DeleteBucket(ctx context.Context, name string) error {
+	b, err := s.bucket(ctx, name)
+	if err != nil {
+		return err
+	}
+	empty, err := s.bucketEmpty(ctx, b)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return fmt.Errorf("bucket %q: %w", name, store.ErrBucketNotEmpty)
+	}
+	existing := map[string]any{}
+	applied, err := s.query(ctx, `DELETE FROM buckets WHERE name = ? IF id = ?`, name, b.id).
+		SerialConsistency(s.cfg.serial).MapScanCAS(existing)
+	if err != nil {
+		return fmt.Errorf("delete bucket %q: %w", name, err)
+	}
+	if !applied {
+		return fmt.Errorf("bucket %q: %w", name, store.ErrNoSuchBucket)
+	}
+	err = s.exec(ctx, `DELETE FROM buckets_by_owner USING TIMESTAMP ? WHERE owner = ? AND name = ?`,
+		writeTime(b.id), b.owner, name)
+	if err != nil {
+		return fmt.Errorf("delete bucket %q from owner list: %w", name, err)
+	}
+	return nil
+}
+
+// bucketEmpty reports whether no listing shard of b holds a key.
+func (s *Store) bucketEmpty(ctx context.Context, b bucketInfo) (bool, error) {
+	errFound := errors.New("found")
+	err := parallel(ctx, b.shards, b.shards, func(ctx context.Context, shard int) error {
+		var key []byte
+		err := s.query(ctx, `SELECT key FROM objects WHERE bucket_id = ? AND shard = ? LIMIT 1`, b.id, shard).
+			Idempotent(true).Scan(&key)
+		switch {
+		case errors.Is(err, gocql.ErrNotFound):
+			return nil
+		case err != nil:
+			return fmt.Errorf("check bucket %q shard %d: %w", b.name, shard, err)
+		}
+		return errFound
+	})
+	if errors.Is(err, errFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// ListBuckets returns owner's buckets in name order.
+func (s *Store) ListBuckets(ctx context.Context, owner string) ([]store.Bucket, error) {
+	iter := s.query(ctx, `SELECT name, location, created FROM buckets_by_owner WHERE owner = ?`, owner).
+		Idempotent(true).Iter()
+	var (
+		out []store.Bucket
+		b   = store.Bucket{Owner: owner}
+	)
+	for iter.Scan(&b.Name, &b.Location, &b.Created) {
+		out = append(out, b)
+	}
+	if err := iter.Close(); err != nil {
+		return nil, fmt.Errorf("list buckets of %q: %w", owner, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,161 @@
+package cassandra
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/rs/zerolog"
+
+	"github.com/amphora-s3/amphora/schema"
+)
+
+// Defaults and limits for Config.
+const (
+	DefaultBlockSize      = 1 << 20
+	MaxBlockSize          = 8 << 20 // well under Cassandra's 16 MiB mutation and frame limits
+	DefaultBlocksInFlight = 4
+	DefaultGCGrace        = 15 * time.Minute
+	DefaultSweepInterval  = time.Minute
+	DefaultListingShards  = 8
+	MaxListingShards      = 1024
+)
+
+// Replication is the keyspace replication ApplySchema creates.
+type Replication struct {
+	Class       string         // "NetworkTopologyStrategy" (default) or "SimpleStrategy"
+	DataCenters map[string]int // NetworkTopologyStrategy: datacenter -> replication factor
+	Factor      int            // SimpleStrategy factor; with NTS and no DataCenters, the factor for every DC
+}
+
+// Config configures a Store. Zero fields take the documented defaults.
+type Config struct {
+	Hosts             []string // host or host:port
+	Keyspace          string
+	Consistency       string // default LOCAL_QUORUM; ONE, QUORUM, LOCAL_ONE, ALL, ...
+	SerialConsistency string // for lightweight transactions; default LOCAL_SERIAL
+	LocalDC           string // optional: prefer this datacenter's replicas
+	Username          string
+	Password          string
+	ConnectTimeout    time.Duration
+	Timeout           time.Duration // per query, client side
+	Replication       Replication
+	BlockSize         int           // bytes per block, default 1 MiB, at most 8 MiB
+	BlocksInFlight    int           // concurrent block writes/reads per request, default 4
+	GCGrace           time.Duration // how long unreferenced blocks wait before the sweeper deletes them, default 15m
+	SweepInterval     time.Duration // RunSweeper's period, default 1m
+	// ListingShards is the number of listing partitions a new bucket gets
+	// (default 8). It is fixed per bucket at creation; size it so that
+	// (keys per bucket / shards) x ~150 bytes stays near 100 MB.
+	ListingShards int
+	Logger        zerolog.Logger // background work (sweeper, cleanup) logs here
+
+	// observer, when set (tests), sees every query the session runs.
+	observer gocql.QueryObserver
+}
+
+// settings is a validated Config with defaults applied.
+type settings struct {
+	Config
+	consistency gocql.Consistency
+	serial      gocql.Consistency
+}
+
+func (c Config) validate() (settings, error) {
+	s := settings{Config: c}
+	var errs []error
+	if len(c.Hosts) == 0 {
+		errs = append(errs, errors.New("no hosts"))
+	}
+	if !schema.ValidKeyspace(c.Keyspace) {
+		errs = append(errs, fmt.Errorf("invalid keyspace name %q (letters, digits, underscores; at most 48)", c.Keyspace))
+	}
+	var err error
+	if s.Consistency == "" {
+		s.Consistency = "LOCAL_QUORUM"
+	}
+	if s.consistency, err = gocql.ParseConsistencyWrapper(s.Consistency); err != nil || s.consistency == gocql.Serial || s.consistency == gocql.LocalSerial {
+		errs = append(errs, fmt.Errorf("invalid consistency %q", s.Consistency))
+	}
+	if s.SerialConsistency == "" {
+		s.SerialConsistency = "LOCAL_SERIAL"
+	}
+	if s.serial, err = gocql.ParseConsistencyWrapper(s.SerialConsistency); err != nil || (s.serial != gocql.Serial && s.serial != gocql.LocalSerial) {
+		errs = append(errs, fmt.Errorf("invalid serial consistency %q (SERIAL or LOCAL_SERIAL)", s.SerialConsistency))
+	}
+	if s.BlockSize == 0 {
+		s.BlockSize = DefaultBlockSize
+	}
+	if s.BlockSize < 0 || s.BlockSize > MaxBlockSize {
+		errs = append(errs, fmt.Errorf("block size %d outside 1..%d", s.BlockSize, MaxBlockSize))
+	}
+	if s.BlocksInFlight == 0 {
+		s.BlocksInFlight = DefaultBlocksInFlight
+	}
+	if s.BlocksInFlight < 0 || s.BlocksInFlight > 256 {
+		errs = append(errs, fmt.Errorf("blocks in flight %d outside 1..256", s.BlocksInFlight))
+	}
+	if s.GCGrace == 0 {
+		s.GCGrace = DefaultGCGrace
+	}
+	if s.GCGrace < 0 {
+		errs = append(errs, fmt.Errorf("negative gc grace %s", s.GCGrace))
+	}
+	if s.SweepInterval == 0 {
+		s.SweepInterval = DefaultSweepInterval
+	}
+	if s.SweepInterval < 0 {
+		errs = append(errs, fmt.Errorf("negative sweep interval %s", s.SweepInterval))
+	}
+	if s.ListingShards == 0 {
+		s.ListingShards = DefaultListingShards
+	}
+	if s.ListingShards < 0 || s.ListingShards > MaxListingShards {
+		errs = append(errs, fmt.Errorf("listing shards %d outside 1..%d", s.ListingShards, MaxListingShards))
+	}
+	if s.ConnectTimeout < 0 || s.Timeout < 0 {
+		errs = append(errs, errors.New("negative timeout"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return settings{}, fmt.Errorf("cassandra config: %w", err)
+	}
+	return s, nil
+}
+
+// cql renders r as the map literal of CREATE KEYSPACE ... WITH replication.
+func (r Replication) cql() (string, error) {
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	switch r.Class {
+	case "", "NetworkTopologyStrategy":
+		if len(r.DataCenters) == 0 {
+			if r.Factor <= 0 {
+				return "", errors.New("replication: NetworkTopologyStrategy needs DataCenters (or Factor for every DC)")
+			}
+			return fmt.Sprintf("{'class': 'NetworkTopologyStrategy', 'replication_factor': %d}", r.Factor), nil
+		}
+		dcs := make([]string, 0, len(r.DataCenters))
+		for dc := range r.DataCenters {
+			dcs = append(dcs, dc)
+		}
+		sort.Strings(dcs)
+		parts := []string{"'class': 'NetworkTopologyStrategy'"}
+		for _, dc := range dcs {
+			rf := r.DataCenters[dc]
+			if dc == "" || rf <= 0 {
+				return "", fmt.Errorf("replication: datacenter %q factor %d", dc, rf)
+			}
+			parts = append(parts, fmt.Sprintf("%s: %d", quote(dc), rf))
+		}
+		return "{" + strings.Join(parts, ", ") + "}", nil
+	case "SimpleStrategy":
+		if r.Factor <= 0 {
+			return "", errors.New("replication: SimpleStrategy needs Factor >= 1")
+		}
+		return fmt.Sprintf("{'class': 'SimpleStrategy', 'replication_factor': %d}", r.Factor), nil
+	default:
+		return "", fmt.Errorf("replication: unknown class %q", r.Class)
+	}
+}

@@ -1,0 +1,118 @@
+package cassandra
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+)
+
+// entryKind says why an inode sits in the GC queue.
+type entryKind int8
+
+const (
+	// kindUpload: an upload's intent, written before its first block. The
+	// blocks stay if the upload's version row exists when the entry is
+	// swept; otherwise the row is fenced off and the blocks deleted.
+	kindUpload entryKind = 1
+	// kindGarbage: a version being replaced or deleted. Its blocks go once
+	// its version row is gone; if the row is still the newest (the delete
+	// or overwrite failed), the entry is dropped and the blocks stay.
+	kindGarbage entryKind = 2
+)
+
+// gcEntry is one gc_queue row: the blocks [0, blocks) of inode, which
+// belong to version of key in bucket (name and incarnation id).
+type gcEntry struct {
+	slot     int64
+	shard    int
+	due      time.Time
+	inode    gocql.UUID
+	kind     entryKind
+	blocks   int
+	bucket   string
+	bucketID gocql.UUID
+	key      string
+	version  gocql.UUID
+}
+
+// setDue places e in the queue partition for due.
+func (e *gcEntry) setDue(due time.Time) {
+	e.due = due.Truncate(time.Millisecond) // CQL timestamp precision, so deletes match
+	e.slot = slotOf(e.due)
+	e.shard = queueShardOf(e.inode)
+}
+
+// newEntry builds an entry for row r of key, due after the grace period.
+func (s *Store) newEntry(kind entryKind, b bucketInfo, key string, r versionRow) *gcEntry {
+	e := &gcEntry{
+		inode: r.inode, kind: kind, blocks: r.blocks(),
+		bucket: b.name, bucketID: b.id, key: key, version: r.version,
+	}
+	e.setDue(time.Now().Add(s.cfg.GCGrace))
+	return e
+}
+
+func (s *Store) enqueue(ctx context.Context, e *gcEntry) error {
+	err := s.exec(ctx, `INSERT INTO gc_queue (slot, shard, due, inode, kind, blocks, bucket, bucket_id, key, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.slot, e.shard, e.due, e.inode, int8(e.kind), e.blocks, e.bucket, e.bucketID, []byte(e.key), e.version)
+	if err != nil {
+		return fmt.Errorf("queue inode %s for gc: %w", e.inode, err)
+	}
+	return nil
+}
+
+func (s *Store) dequeue(ctx context.Context, e *gcEntry) error {
+	err := s.exec(ctx, `DELETE FROM gc_queue WHERE slot = ? AND shard = ? AND due = ? AND inode = ?`,
+		e.slot, e.shard, e.due, e.inode)
+	if err != nil {
+		return fmt.Errorf("dequeue inode %s: %w", e.inode, err)
+	}
+	return nil
+}
+
+// refreshIntent keeps an upload's intent at least half a grace period in
+// the future, so no sweeper acts on it while the upload still runs: a new
+// entry is queued and the old one removed before it can come due. An
+// upload that cannot move its intent must fail.
+func (s *Store) refreshIntent(ctx context.Context, e *gcEntry) error {
+	if e == nil || time.Until(e.due) > s.cfg.GCGrace/2 {
+		return nil
+	}
+	next := *e
+	next.setDue(time.Now().Add(s.cfg.GCGrace))
+	if err := s.enqueue(ctx, &next); err != nil {
+		return fmt.Errorf("refresh upload intent: %w", err)
+	}
+	if !time.Now().Before(e.due) {
+		// Too late to withdraw: a sweeper may already act on the old entry.
+		return fmt.Errorf("refresh upload intent: old intent came due at %s", e.due.Format(time.RFC3339Nano))
+	}
+	if err := s.dequeue(ctx, e); err != nil {
+		return fmt.Errorf("refresh upload intent: %w", err)
+	}
+	*e = next
+	return nil
+}
+
+// scanQueue reads the entries of one queue partition due at or before upTo.
+func (s *Store) scanQueue(ctx context.Context, slot int64, shard int, upTo time.Time) ([]gcEntry, error) {
+	iter := s.query(ctx, `SELECT due, inode, kind, blocks, bucket, bucket_id, key, version FROM gc_queue
+		WHERE slot = ? AND shard = ? AND due <= ?`, slot, shard, upTo).Idempotent(true).PageSize(500).Iter()
+	var (
+		out  []gcEntry
+		e    = gcEntry{slot: slot, shard: shard}
+		kind int8
+		key  []byte
+	)
+	for iter.Scan(&e.due, &e.inode, &kind, &e.blocks, &e.bucket, &e.bucketID, &key, &e.version) {
+		e.kind, e.key = entryKind(kind), string(key)
+		out = append(out, e)
+	}
+	if err := iter.Close(); err != nil {
+		return nil, fmt.Errorf("scan gc queue slot %d shard %d: %w", slot, shard, err)
+	}
+	return out, nil
+}

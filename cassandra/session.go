@@ -1,0 +1,179 @@
+package cassandra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/apache/cassandra-gocql-driver/v2/gocqlzerolog"
+	"github.com/rs/zerolog"
+
+	"github.com/amphora-s3/amphora/schema"
+	"github.com/amphora-s3/amphora/store"
+)
+
+// Store is store.Store on Apache Cassandra. It is safe for concurrent use;
+// any number of Stores (frontends) may share one keyspace.
+type Store struct {
+	cfg  settings
+	sess *gocql.Session
+	log  zerolog.Logger
+	bufs sync.Pool // *[]byte of cfg.BlockSize
+
+	bgMu   sync.Mutex
+	bg     sync.WaitGroup // background cleanups, waited for by Close
+	closed bool           // guarded by bgMu
+
+	lastMicros atomic.Int64 // last version timestamp handed out, see newVersion
+	holder     string       // this Store's id for the sweeper lease
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the ring and checks that the keyspace exists with
+// every embedded schema migration applied.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	st, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	sess, err := newCluster(st, st.Keyspace).CreateSession()
+	if err != nil {
+		if missing := keyspaceMissing(ctx, st); missing != nil {
+			return nil, missing
+		}
+		return nil, fmt.Errorf("connect to cassandra %v: %w", st.Hosts, err)
+	}
+	s := &Store{cfg: st, sess: sess, log: st.Logger.With().Str("component", "cassandra").Logger()}
+	s.bufs.New = func() any { b := make([]byte, st.BlockSize); return &b }
+	s.holder = gocql.TimeUUID().String()
+	if err := s.checkSchema(ctx); err != nil {
+		sess.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close waits (briefly) for background cleanups and closes the session.
+func (s *Store) Close() {
+	s.bgMu.Lock()
+	was := s.closed
+	s.closed = true
+	s.bgMu.Unlock()
+	if was {
+		return
+	}
+	done := make(chan struct{})
+	go func() { s.bg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(s.timeout()):
+	}
+	s.sess.Close()
+}
+
+func (s *Store) timeout() time.Duration {
+	if s.cfg.Timeout > 0 {
+		return 2 * s.cfg.Timeout
+	}
+	return 20 * time.Second
+}
+
+func newCluster(st settings, keyspace string) *gocql.ClusterConfig {
+	c := gocql.NewCluster(st.Hosts...)
+	c.Keyspace = keyspace
+	c.Consistency = st.consistency
+	c.SerialConsistency = st.serial
+	if st.ConnectTimeout > 0 {
+		c.ConnectTimeout = st.ConnectTimeout
+	}
+	if st.Timeout > 0 {
+		c.Timeout = st.Timeout
+	}
+	if st.Username != "" {
+		c.Authenticator = gocql.PasswordAuthenticator{Username: st.Username, Password: st.Password}
+	}
+	fallback := gocql.RoundRobinHostPolicy()
+	if st.LocalDC != "" {
+		fallback = gocql.DCAwareRoundRobinPolicy(st.LocalDC)
+	}
+	c.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(fallback, gocql.ShuffleReplicas())
+	// Retries only ever apply to statements marked idempotent.
+	c.RetryPolicy = &gocql.ExponentialBackoffRetryPolicy{NumRetries: 3, Min: 50 * time.Millisecond, Max: time.Second}
+	c.Logger = gocqlzerolog.NewZerologLogger(st.Logger.With().Str("component", "gocql").Logger())
+	c.QueryObserver = st.observer
+	return c
+}
+
+// keyspaceMissing returns a helpful error when st.Keyspace does not exist,
+// nil when it exists or the check itself fails.
+func keyspaceMissing(ctx context.Context, st settings) error {
+	sess, err := newCluster(st, "").CreateSession()
+	if err != nil {
+		return nil
+	}
+	defer sess.Close()
+	var name string
+	err = sess.Query(`SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?`, st.Keyspace).
+		WithContext(ctx).Scan(&name)
+	if errors.Is(err, gocql.ErrNotFound) {
+		return fmt.Errorf("keyspace %s missing: run `amphora schema apply`", st.Keyspace)
+	}
+	return nil
+}
+
+// checkSchema fails when the keyspace lacks an embedded migration.
+func (s *Store) checkSchema(ctx context.Context) error {
+	ms, err := schema.Migrations()
+	if err != nil {
+		return err
+	}
+	applied := map[int]bool{}
+	iter := s.sess.Query(`SELECT version FROM schema_migrations`).WithContext(ctx).Idempotent(true).Iter()
+	var v int
+	for iter.Scan(&v) {
+		applied[v] = true
+	}
+	if err := iter.Close(); err != nil {
+		return fmt.Errorf("keyspace %s has no schema (%v): run `amphora schema apply`", s.cfg.Keyspace, err)
+	}
+	for _, m := range ms {
+		if !applied[m.Version] {
+			return fmt.Errorf("keyspace %s lacks schema migration %04d_%s: run `amphora schema apply`", s.cfg.Keyspace, m.Version, m.Name)
+		}
+	}
+	return nil
+}
+
+// query returns stmt bound to args, running under ctx.
+func (s *Store) query(ctx context.Context, stmt string, args ...any) *gocql.Query {
+	return s.sess.Query(stmt, args...).WithContext(ctx)
+}
+
+// exec runs an idempotent write.
+func (s *Store) exec(ctx context.Context, stmt string, args ...any) error {
+	return s.query(ctx, stmt, args...).Idempotent(true).Exec()
+}
+
+func (s *Store) getBuf() *[]byte  { return s.bufs.Get().(*[]byte) }
+func (s *Store) putBuf(b *[]byte) { s.bufs.Put(b) }
+
+// background runs f detached from any request, tracked by Close.
+func (s *Store) background(f func(ctx context.Context)) {
+	s.bgMu.Lock()
+	defer s.bgMu.Unlock()
+	if s.closed {
+		return
+	}
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), s.timeout())
+		defer cancel()
+		f(ctx)
+	}()
+}

@@ -1,0 +1,193 @@
+package frontend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/amphora-s3/amphora/sigv2"
+	"github.com/amphora-s3/amphora/store"
+)
+
+// identity is who signed a request.
+type identity struct {
+	AccessKey, Tenant, DisplayName string
+}
+
+// verifier authenticates one signature scheme. The server tries its
+// verifiers in order and the first that claims a request decides it; a
+// SigV4 verifier replaces sigv4Unsupported when it exists.
+type verifier interface {
+	// claims reports whether r carries this scheme's credentials.
+	claims(r *http.Request) bool
+	// verify checks r's signature and returns the signer.
+	verify(r *http.Request, a address) (identity, error)
+}
+
+// authenticate verifies r's signature and records the signer in reqInfo.
+// Unsigned requests are refused: there are no public buckets yet.
+func (s *server) authenticate(r *http.Request) error {
+	ri := info(r)
+	for _, v := range s.verifiers {
+		if !v.claims(r) {
+			continue
+		}
+		id, err := v.verify(r, ri.addr)
+		if err != nil {
+			return err
+		}
+		ri.ident = id
+		ri.access = id.AccessKey
+		return nil
+	}
+	if r.Header.Get("Authorization") != "" {
+		return errInvalidArgument.withMessage("Unsupported Authorization Type").
+			with(field{"ArgumentName", "Authorization"})
+	}
+	return errAccessDenied
+}
+
+// sigv4Unsupported claims SigV4 requests, header or presigned, and
+// refuses them until a SigV4 verifier exists.
+type sigv4Unsupported struct{}
+
+func (sigv4Unsupported) claims(r *http.Request) bool {
+	if strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-") {
+		return true
+	}
+	q := info(r).query
+	_, alg := q["X-Amz-Algorithm"]
+	_, cred := q["X-Amz-Credential"]
+	return alg || cred
+}
+
+func (sigv4Unsupported) verify(*http.Request, address) (identity, error) {
+	return identity{}, errAccessDenied.withMessage("Signature Version 4 is not supported by this server yet")
+}
+
+// sigv2Verifier checks Signature Version 2 by header or presigned query.
+type sigv2Verifier struct{ s *server }
+
+func (v sigv2Verifier) claims(r *http.Request) bool { return sigv2.IsV2(r) }
+
+func (v sigv2Verifier) verify(r *http.Request, a address) (identity, error) {
+	now := v.s.now()
+	res, err := sigv2.Verify(r, a.ResourcePath, v.s.secret, now)
+	ri := info(r)
+	ri.access = res.AccessKey
+	if err != nil {
+		return identity{}, v.explain(r, a, res, err, now)
+	}
+	c, ok := v.s.creds[res.AccessKey]
+	if !ok { // Verify succeeded, so the key was known a moment ago.
+		return identity{}, errInvalidAccessKeyID.with(field{"AWSAccessKeyId", res.AccessKey})
+	}
+	return identity{AccessKey: c.AccessKey, Tenant: c.Tenant, DisplayName: c.DisplayName}, nil
+}
+
+// explain turns a sigv2 failure into the S3 error AWS sends, with the
+// details AWS adds for each. Signatures appear in the response to the
+// signer, as AWS does, and never in logs.
+func (v sigv2Verifier) explain(r *http.Request, a address, res sigv2.Result, err error, now time.Time) error {
+	q := info(r).query
+	presigned := r.Header.Get("Authorization") == ""
+	access, provided := res.AccessKey, ""
+	if presigned {
+		if access == "" {
+			access = first(q["AWSAccessKeyId"])
+		}
+		provided = first(q["Signature"])
+	} else if cred, ok := strings.CutPrefix(r.Header.Get("Authorization"), "AWS "); ok {
+		ak, sig, _ := strings.Cut(cred, ":")
+		if access == "" {
+			access = ak
+		}
+		provided = sig
+	}
+	e := s3Error(err)
+	switch {
+	case errors.Is(err, sigv2.ErrMalformed) && presigned:
+		return errAccessDenied.withMessage("Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters")
+	case errors.Is(err, sigv2.ErrSignatureDoesNotMatch):
+		sts := res.StringToSign
+		if sts == "" {
+			expires := ""
+			if presigned {
+				expires = first(q["Expires"])
+			}
+			sts = sigv2.StringToSign(r, a.ResourcePath, expires)
+		}
+		return e.with(
+			field{"AWSAccessKeyId", access},
+			field{"StringToSign", sts},
+			field{"SignatureProvided", provided},
+			field{"StringToSignBytes", hexBytes(sts)},
+		)
+	case errors.Is(err, sigv2.ErrInvalidAccessKeyID):
+		return e.with(field{"AWSAccessKeyId", access})
+	case errors.Is(err, sigv2.ErrRequestTimeTooSkewed):
+		reqTime := r.Header.Get("X-Amz-Date")
+		if reqTime == "" {
+			reqTime = r.Header.Get("Date")
+		}
+		return e.with(
+			field{"RequestTime", reqTime},
+			field{"ServerTime", now.UTC().Format(time.RFC3339)},
+			field{"MaxAllowedSkewMilliseconds", "900000"},
+		)
+	case errors.Is(err, sigv2.ErrExpired):
+		var fs []field
+		if !res.Expires.IsZero() {
+			fs = append(fs, field{"Expires", res.Expires.UTC().Format(time.RFC3339)})
+		}
+		return e.with(append(fs, field{"ServerTime", now.UTC().Format(time.RFC3339)})...)
+	}
+	if e == errInternal {
+		return fmt.Errorf("verify signature v2: %w", err)
+	}
+	return e
+}
+
+// secret looks up an access key's secret for the signature verifiers.
+func (s *server) secret(accessKey string) (string, bool) {
+	c, ok := s.creds[accessKey]
+	return c.SecretKey, ok
+}
+
+// ownedBucket returns the request's bucket if the signer's tenant owns
+// it. Any other tenant gets AccessDenied: there are no ACLs yet.
+func (s *server) ownedBucket(ctx context.Context, r *http.Request) (store.Bucket, error) {
+	ri := info(r)
+	b, err := s.store.GetBucket(ctx, ri.addr.Bucket)
+	if err != nil {
+		return b, err
+	}
+	if b.Owner != ri.ident.Tenant {
+		return b, errAccessDenied
+	}
+	return b, nil
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+// hexBytes renders s as AWS's StringToSignBytes: two-digit hex bytes
+// separated by spaces.
+func hexBytes(s string) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, 0, len(s)*3)
+	for i := 0; i < len(s); i++ {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, digits[s[i]>>4], digits[s[i]&15])
+	}
+	return string(b)
+}

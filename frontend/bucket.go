@@ -1,0 +1,135 @@
+package frontend
+
+import (
+	"encoding/xml"
+	"net/http"
+	"regexp"
+
+	"github.com/amphora-s3/amphora/store"
+)
+
+// maxBucketConfig bounds the CreateBucketConfiguration body.
+const maxBucketConfig = 64 << 10
+
+type listBucketsResult struct {
+	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListAllMyBucketsResult"`
+	Owner   owner
+	Buckets []bucketEntry `xml:"Buckets>Bucket"`
+}
+
+type bucketEntry struct {
+	Name         string
+	CreationDate string
+}
+
+// listBuckets answers GET / with the signer's tenant's buckets.
+func (s *server) listBuckets(w http.ResponseWriter, r *http.Request) error {
+	id := info(r).ident
+	bs, err := s.store.ListBuckets(r.Context(), id.Tenant)
+	if err != nil {
+		return err
+	}
+	res := listBucketsResult{Owner: owner{id.Tenant, s.displayName(id.Tenant)}}
+	res.Buckets = make([]bucketEntry, 0, len(bs))
+	for _, b := range bs {
+		res.Buckets = append(res.Buckets, bucketEntry{b.Name, xmlTime(b.Created)})
+	}
+	writeXML(w, http.StatusOK, res)
+	return nil
+}
+
+type createBucketConfiguration struct {
+	XMLName            xml.Name `xml:"CreateBucketConfiguration"`
+	LocationConstraint string
+}
+
+// regionLike matches AWS region names ("eu-west-1", "us-gov-east-1") and
+// the legacy "EU": constraints AWS knows but this endpoint does not serve.
+var regionLike = regexp.MustCompile(`^([a-z]{2}(-[a-z]+)+-[0-9]+|EU)$`)
+
+// createBucket answers PUT /bucket. The optional body names the region;
+// only "" and this endpoint's region are accepted.
+func (s *server) createBucket(w http.ResponseWriter, r *http.Request) error {
+	ri := info(r)
+	name := ri.addr.Bucket
+	if !validBucketName(name) {
+		return errInvalidBucketName
+	}
+	var cfg createBucketConfiguration
+	if _, err := readXML(r.Body, maxBucketConfig, &cfg); err != nil {
+		return err
+	}
+	switch lc := cfg.LocationConstraint; {
+	case lc == "" || lc == s.region:
+	case regionLike.MatchString(lc):
+		return errIllegalLocation.withMessage("The " + lc + " location constraint is incompatible for the region specific endpoint this request was sent to.")
+	default:
+		return errInvalidLocation.with(field{"LocationConstraint", lc})
+	}
+	err := s.store.CreateBucket(r.Context(), store.Bucket{
+		Name:     name,
+		Owner:    ri.ident.Tenant,
+		Location: cfg.LocationConstraint,
+		Created:  s.now().UTC(),
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/"+name)
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// headBucket answers HEAD /bucket: 200 with the region, or a bare status.
+func (s *server) headBucket(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.ownedBucket(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("x-amz-bucket-region", s.bucketRegion(b))
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// deleteBucket answers DELETE /bucket with 204; the store refuses a
+// non-empty bucket.
+func (s *server) deleteBucket(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.ownedBucket(r.Context(), r); err != nil {
+		return err
+	}
+	if err := s.store.DeleteBucket(r.Context(), info(r).addr.Bucket); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type locationConstraint struct {
+	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ LocationConstraint"`
+	Value   string   `xml:",chardata"`
+}
+
+// getBucketLocation answers GET /bucket?location. Like AWS, a bucket in
+// us-east-1 has an empty LocationConstraint.
+func (s *server) getBucketLocation(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.ownedBucket(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	loc := s.bucketRegion(b)
+	if loc == "us-east-1" {
+		loc = ""
+	}
+	writeXML(w, http.StatusOK, locationConstraint{Value: loc})
+	return nil
+}
+
+// bucketRegion is the region a bucket lives in: its LocationConstraint,
+// or this endpoint's region when it was created without one.
+func (s *server) bucketRegion(b store.Bucket) string {
+	if b.Location != "" {
+		return b.Location
+	}
+	return s.region
+}

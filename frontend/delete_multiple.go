@@ -1,0 +1,132 @@
+package frontend
+
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"sync"
+
+	"github.com/rs/zerolog"
+)
+
+const (
+	// maxDeleteBody bounds the DeleteObjects request body: 1000 keys of
+	// 1024 bytes, escaped, fit comfortably.
+	maxDeleteBody = 1 << 20
+	maxDeleteKeys = 1000
+	// deleteWorkers bounds the store deletes one request runs at once.
+	deleteWorkers = 8
+)
+
+type deleteRequest struct {
+	XMLName xml.Name `xml:"Delete"`
+	Quiet   bool
+	Objects []struct {
+		Key       string
+		VersionID string `xml:"VersionId"`
+	} `xml:"Object"`
+}
+
+type deleteResult struct {
+	XMLName xml.Name        `xml:"http://s3.amazonaws.com/doc/2006-03-01/ DeleteResult"`
+	Deleted []deletedEntry  `xml:"Deleted"`
+	Errors  []deleteFailure `xml:"Error"`
+}
+
+type deletedEntry struct {
+	Key       string
+	VersionID string `xml:"VersionId,omitempty"`
+}
+
+type deleteFailure struct {
+	Key       string
+	VersionID string `xml:"VersionId,omitempty"`
+	Code      string
+	Message   string
+}
+
+// deleteObjects answers POST /bucket?delete: up to 1000 keys, each
+// deleted (or failed) on its own, results in request order. Quiet mode
+// reports only failures. Content-MD5 is checked when sent.
+func (s *server) deleteObjects(w http.ResponseWriter, r *http.Request) error {
+	ri := info(r)
+	if _, err := s.ownedBucket(r.Context(), r); err != nil {
+		return err
+	}
+	sum, err := contentMD5(r.Header)
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxDeleteBody+1))
+	if err != nil {
+		return err
+	}
+	if sum != nil && int64(len(data)) <= maxDeleteBody {
+		if got := md5.Sum(data); !bytes.Equal(got[:], sum) {
+			return errBadDigest
+		}
+	}
+	var req deleteRequest
+	empty, err := decodeXML(data, maxDeleteBody, &req)
+	if err != nil {
+		return err
+	}
+	if empty || len(req.Objects) == 0 || len(req.Objects) > maxDeleteKeys {
+		return errMalformedXML
+	}
+
+	results := make([]*deleteFailure, len(req.Objects))
+	sem := make(chan struct{}, deleteWorkers)
+	var wg sync.WaitGroup
+	for i, o := range req.Objects {
+		if fail := checkDeleteKey(o.Key, o.VersionID); fail != nil {
+			results[i] = fail
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := s.store.DeleteObject(r.Context(), ri.addr.Bucket, o.Key); err != nil {
+				e := s3Error(err)
+				if e.Status >= 500 {
+					zerolog.Ctx(r.Context()).Error().Err(err).Str("key", o.Key).Msg("delete in DeleteObjects failed")
+				}
+				results[i] = &deleteFailure{Key: o.Key, Code: e.Code, Message: e.Message}
+			}
+		}()
+	}
+	wg.Wait()
+
+	var out deleteResult
+	for i, o := range req.Objects {
+		switch {
+		case results[i] != nil:
+			out.Errors = append(out.Errors, *results[i])
+		case !req.Quiet:
+			out.Deleted = append(out.Deleted, deletedEntry{Key: o.Key, VersionID: o.VersionID})
+		}
+	}
+	writeXML(w, http.StatusOK, out)
+	return nil
+}
+
+// checkDeleteKey returns the per-key error for a key that cannot be
+// deleted as asked, or nil. Buckets are never versioned here, so the only
+// version that exists is "null".
+func checkDeleteKey(key, versionID string) *deleteFailure {
+	var e *Error
+	switch {
+	case key == "":
+		e = errInvalidArgument.withMessage("The key must not be empty")
+	case len(key) > maxKeyLen:
+		e = errKeyTooLong
+	case versionID != "" && versionID != "null":
+		e = errNoSuchVersion
+	default:
+		return nil
+	}
+	return &deleteFailure{Key: key, VersionID: versionID, Code: e.Code, Message: e.Message}
+}

@@ -1,0 +1,127 @@
+package frontend
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/amphora-s3/amphora/sigv2"
+	"github.com/amphora-s3/amphora/store"
+)
+
+// Error is an S3 error response: the HTTP status, the <Code> and the
+// <Message> a client sees, plus any extra elements AWS sends for that code.
+// The package-level values below are templates; with and withMessage
+// return copies, so a template is never mutated.
+type Error struct {
+	Code    string
+	Status  int
+	Message string
+	// Extra elements written after <Message>, in order.
+	Extra []field
+	// contentRange, when set, is sent as the Content-Range header (416).
+	contentRange string
+}
+
+// field is one extra element of an error body.
+type field struct{ Name, Value string }
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// with returns a copy of e with extra elements appended.
+func (e *Error) with(extra ...field) *Error {
+	c := *e
+	c.Extra = append(append([]field(nil), e.Extra...), extra...)
+	return &c
+}
+
+// withMessage returns a copy of e with another message.
+func (e *Error) withMessage(msg string) *Error {
+	c := *e
+	c.Message = msg
+	return &c
+}
+
+// S3 errors, by code. Messages are AWS's where AWS has a fixed one.
+var (
+	errAccessDenied            = &Error{"AccessDenied", http.StatusForbidden, "Access Denied", nil, ""}
+	errBadDigest               = &Error{"BadDigest", http.StatusBadRequest, "The Content-MD5 you specified did not match what we received.", nil, ""}
+	errBucketAlreadyExists     = &Error{"BucketAlreadyExists", http.StatusConflict, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.", nil, ""}
+	errBucketAlreadyOwnedByYou = &Error{"BucketAlreadyOwnedByYou", http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it.", nil, ""}
+	errBucketNotEmpty          = &Error{"BucketNotEmpty", http.StatusConflict, "The bucket you tried to delete is not empty", nil, ""}
+	errEntityTooLarge          = &Error{"EntityTooLarge", http.StatusBadRequest, "Your proposed upload exceeds the maximum allowed size", nil, ""}
+	errIllegalLocation         = &Error{"IllegalLocationConstraintException", http.StatusBadRequest, "The specified location constraint is incompatible for the region specific endpoint this request was sent to.", nil, ""}
+	errIncompleteBody          = &Error{"IncompleteBody", http.StatusBadRequest, "You did not provide the number of bytes specified by the Content-Length HTTP header", nil, ""}
+	errInternal                = &Error{"InternalError", http.StatusInternalServerError, "We encountered an internal error. Please try again.", nil, ""}
+	errInvalidAccessKeyID      = &Error{"InvalidAccessKeyId", http.StatusForbidden, "The AWS Access Key Id you provided does not exist in our records.", nil, ""}
+	errInvalidArgument         = &Error{"InvalidArgument", http.StatusBadRequest, "Invalid Argument", nil, ""}
+	errInvalidBucketName       = &Error{"InvalidBucketName", http.StatusBadRequest, "The specified bucket is not valid.", nil, ""}
+	errInvalidDigest           = &Error{"InvalidDigest", http.StatusBadRequest, "The Content-MD5 you specified is not valid.", nil, ""}
+	errInvalidLocation         = &Error{"InvalidLocationConstraint", http.StatusBadRequest, "The specified location-constraint is not valid", nil, ""}
+	errInvalidRange            = &Error{"InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable", nil, ""}
+	errInvalidRequest          = &Error{"InvalidRequest", http.StatusBadRequest, "Invalid Request", nil, ""}
+	errInvalidURI              = &Error{"InvalidURI", http.StatusBadRequest, "Couldn't parse the specified URI.", nil, ""}
+	errKeyTooLong              = &Error{"KeyTooLongError", http.StatusBadRequest, "Your key is too long", nil, ""}
+	errMalformedXML            = &Error{"MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema", nil, ""}
+	errMaxMessageLength        = &Error{"MaxMessageLengthExceeded", http.StatusBadRequest, "Your request was too big.", nil, ""}
+	errMetadataTooLarge        = &Error{"MetadataTooLarge", http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size", nil, ""}
+	errMethodNotAllowed        = &Error{"MethodNotAllowed", http.StatusMethodNotAllowed, "The specified method is not allowed against this resource.", nil, ""}
+	errMissingContentLength    = &Error{"MissingContentLength", http.StatusLengthRequired, "You must provide the Content-Length HTTP header.", nil, ""}
+	errNoSuchBucket            = &Error{"NoSuchBucket", http.StatusNotFound, "The specified bucket does not exist", nil, ""}
+	errNoSuchKey               = &Error{"NoSuchKey", http.StatusNotFound, "The specified key does not exist.", nil, ""}
+	errNoSuchVersion           = &Error{"NoSuchVersion", http.StatusNotFound, "The specified version does not exist.", nil, ""}
+	errNotImplemented          = &Error{"NotImplemented", http.StatusNotImplemented, "A header you provided implies functionality that is not implemented", nil, ""}
+	errPreconditionFailed      = &Error{"PreconditionFailed", http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold", nil, ""}
+	errRequestTimeTooSkewed    = &Error{"RequestTimeTooSkewed", http.StatusForbidden, "The difference between the request time and the current time is too large.", nil, ""}
+	errRequestTimeout          = &Error{"RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.", nil, ""}
+	errSignatureDoesNotMatch   = &Error{"SignatureDoesNotMatch", http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method.", nil, ""}
+	// errSlowDown is reserved for overload shedding.
+	errSlowDown = &Error{"SlowDown", http.StatusServiceUnavailable, "Please reduce your request rate.", nil, ""}
+)
+
+// fromCause is the one table from errors raised below the HTTP layer
+// (store sentinels, signature sentinels, body I/O) to S3 errors. The first
+// match wins; anything not listed is an InternalError. The two sigv2
+// sentinels whose S3 answer depends on the request (malformed credentials
+// and signature mismatch) get their details added in auth.go.
+var fromCause = []struct {
+	cause error
+	s3    *Error
+}{
+	{store.ErrNoSuchBucket, errNoSuchBucket},
+	{store.ErrNoSuchKey, errNoSuchKey},
+	{store.ErrBucketAlreadyExists, errBucketAlreadyExists},
+	{store.ErrBucketAlreadyOwnedByYou, errBucketAlreadyOwnedByYou},
+	{store.ErrBucketNotEmpty, errBucketNotEmpty},
+	{store.ErrBadDigest, errBadDigest},
+	{store.ErrIncompleteBody, errIncompleteBody},
+	{store.ErrCorrupt, errInternal},
+
+	{sigv2.ErrNoAuth, errAccessDenied},
+	{sigv2.ErrMalformed, errInvalidArgument.withMessage("AWS authorization header is invalid.  Expected AwsAccessKeyId:signature")},
+	{sigv2.ErrInvalidAccessKeyID, errInvalidAccessKeyID},
+	{sigv2.ErrSignatureDoesNotMatch, errSignatureDoesNotMatch},
+	{sigv2.ErrRequestTimeTooSkewed, errRequestTimeTooSkewed},
+	{sigv2.ErrMissingDate, errAccessDenied.withMessage("AWS authentication requires a valid Date or x-amz-date header")},
+	{sigv2.ErrExpired, errAccessDenied.withMessage("Request has expired")},
+
+	// The client went away or stopped sending mid-body.
+	{io.ErrUnexpectedEOF, errIncompleteBody},
+	{context.Canceled, errRequestTimeout},
+}
+
+// s3Error maps any error to the S3 error a client sees; unknown errors
+// become InternalError.
+func s3Error(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	for _, m := range fromCause {
+		if errors.Is(err, m.cause) {
+			return m.s3
+		}
+	}
+	return errInternal
+}

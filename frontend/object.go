@@ -1,0 +1,175 @@
+package frontend
+
+import (
+	"crypto/md5"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/amphora-s3/amphora/store"
+)
+
+// maxPutSize is S3's limit on a single PUT: 5 GiB.
+const maxPutSize = 5 << 30
+
+// putObject answers PUT /bucket/key by streaming the body straight into
+// the store: nothing is buffered here, and the store makes the object
+// visible only once every byte and digest checks out.
+func (s *server) putObject(w http.ResponseWriter, r *http.Request) error {
+	ri := info(r)
+	if _, err := s.ownedBucket(r.Context(), r); err != nil {
+		return err
+	}
+	// Conditional writes need an atomic check in the store; refusing
+	// them is safer than silently overwriting.
+	if r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Match") != "" {
+		return errNotImplemented.withMessage("Conditional PUT is not implemented")
+	}
+	if _, ok := r.Header["Content-Length"]; !ok || r.ContentLength < 0 {
+		return errMissingContentLength
+	}
+	if r.ContentLength > maxPutSize {
+		return errEntityTooLarge.with(
+			field{"ProposedSize", strconv.FormatInt(r.ContentLength, 10)},
+			field{"MaxSizeAllowed", strconv.FormatInt(maxPutSize, 10)})
+	}
+	sum, err := contentMD5(r.Header)
+	if err != nil {
+		return err
+	}
+	meta, err := metaFromHeaders(r.Header)
+	if err != nil {
+		return err
+	}
+	obj, err := s.store.PutObject(r.Context(), store.PutInput{
+		Bucket:     ri.addr.Bucket,
+		Key:        ri.addr.Key,
+		Owner:      ri.ident.Tenant,
+		Size:       r.ContentLength,
+		Meta:       meta,
+		ContentMD5: sum,
+		Body:       r.Body,
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", `"`+obj.ETag+`"`)
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// contentMD5 decodes the Content-MD5 header: nil when absent,
+// InvalidDigest unless it is the base64 of 16 bytes.
+func contentMD5(h http.Header) ([]byte, error) {
+	v, ok := h["Content-Md5"]
+	if !ok {
+		return nil, nil
+	}
+	sum, err := base64.StdEncoding.DecodeString(first(v))
+	if err != nil || len(sum) != md5.Size {
+		return nil, errInvalidDigest
+	}
+	return sum, nil
+}
+
+func (s *server) getObject(w http.ResponseWriter, r *http.Request) error {
+	return s.serveObject(w, r, true)
+}
+
+func (s *server) headObject(w http.ResponseWriter, r *http.Request) error {
+	return s.serveObject(w, r, false)
+}
+
+// serveObject answers GET and HEAD /bucket/key: conditionals first, then
+// the range, then the headers and (for GET) the bytes, streamed from the
+// exact version the headers describe.
+func (s *server) serveObject(w http.ResponseWriter, r *http.Request, body bool) error {
+	ri := info(r)
+	if _, err := s.ownedBucket(r.Context(), r); err != nil {
+		return err
+	}
+	obj, err := s.store.HeadObject(r.Context(), ri.addr.Bucket, ri.addr.Key)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	switch c, name := evalConditions(r.Header, obj.ETag, obj.LastModified); c {
+	case condFailed:
+		return errPreconditionFailed.with(field{"Condition", name})
+	case condNotModified:
+		h.Set("ETag", `"`+obj.ETag+`"`)
+		h.Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	rng, partial, err := parseRange(r.Header.Get("Range"), obj.Size)
+	if err != nil {
+		return err
+	}
+	if !partial {
+		rng = byteRange{0, obj.Size}
+	}
+	setObjectHeaders(h, obj)
+	applyOverrides(h, ri.query)
+	h.Set("Content-Length", strconv.FormatInt(rng.n, 10))
+	status := http.StatusOK
+	if partial {
+		h.Set("Content-Range", rng.contentRange(obj.Size))
+		status = http.StatusPartialContent
+	}
+	if !body {
+		w.WriteHeader(status)
+		return nil
+	}
+	rc, err := s.store.ReadObject(r.Context(), obj, rng.off, rng.n)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	w.WriteHeader(status)
+	out := &clientWriter{w: w}
+	if _, err := io.Copy(out, rc); err != nil {
+		if out.err != nil {
+			return fmt.Errorf("%w: %v", errClientGone, err)
+		}
+		return fmt.Errorf("read object: %w", err) // the adapter aborts the connection
+	}
+	return nil
+}
+
+// errClientGone marks a response that could not be written: the client
+// went away. It is not the server's fault and is not logged as an error.
+var errClientGone = errors.New("client went away")
+
+// clientWriter remembers whether a write to the client failed, to tell a
+// client that left from a store that failed mid-stream.
+type clientWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *clientWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if err != nil {
+		c.err = err
+	}
+	return n, err
+}
+
+// deleteObject answers DELETE /bucket/key with 204, also when the key
+// does not exist.
+func (s *server) deleteObject(w http.ResponseWriter, r *http.Request) error {
+	ri := info(r)
+	if _, err := s.ownedBucket(r.Context(), r); err != nil {
+		return err
+	}
+	if err := s.store.DeleteObject(r.Context(), ri.addr.Bucket, ri.addr.Key); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

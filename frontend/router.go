@@ -1,0 +1,131 @@
+package frontend
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+)
+
+// route is one line of the route table: an S3 operation, the method and
+// level it answers, an optional extra condition (a sub-resource or a
+// header) and its handler.
+type route struct {
+	op     string
+	method string // "" for any method
+	level  level
+	when   mux.MatcherFunc // nil for none
+	h      handlerFunc
+}
+
+// anyLevel matches service, bucket and object requests alike.
+const anyLevel level = -1
+
+// routes builds the one route table. The first match wins, so every
+// sub-resource route comes before the plain route of the same method and
+// level: PUT /bucket?acl must never create a bucket, and PUT with
+// x-amz-copy-source must never store an empty object.
+func (s *server) routes() *mux.Router {
+	table := []route{
+		// Sub-resources we answer.
+		{"GetBucketLocation", http.MethodGet, levelBucket, query("location"), s.getBucketLocation},
+		{"GetBucketAcl", http.MethodGet, levelBucket, query("acl"), s.getBucketACL},
+		{"GetObjectAcl", http.MethodGet, levelObject, query("acl"), s.getObjectACL},
+		{"DeleteObjects", http.MethodPost, levelBucket, query("delete"), s.deleteObjects},
+		{"ListObjectsV2", http.MethodGet, levelBucket, queryValue("list-type", "2"), s.listObjectsV2},
+		// Everything else on a known sub-resource, and features that ride
+		// on plain routes, are not implemented (yet).
+		{"NotImplemented", "", anyLevel, unsupportedSubresource, s.notImplemented},
+		{"CopyObject", http.MethodPut, levelObject, header("X-Amz-Copy-Source"), s.notImplemented},
+		{"PostObject", http.MethodPost, levelBucket, nil, s.notImplemented},
+		// Plain routes.
+		{"ListBuckets", http.MethodGet, levelService, nil, s.listBuckets},
+		{"CreateBucket", http.MethodPut, levelBucket, nil, s.createBucket},
+		{"HeadBucket", http.MethodHead, levelBucket, nil, s.headBucket},
+		{"DeleteBucket", http.MethodDelete, levelBucket, nil, s.deleteBucket},
+		{"ListObjects", http.MethodGet, levelBucket, nil, s.listObjects},
+		{"GetObject", http.MethodGet, levelObject, nil, s.getObject},
+		{"HeadObject", http.MethodHead, levelObject, nil, s.headObject},
+		{"PutObject", http.MethodPut, levelObject, nil, s.putObject},
+		{"DeleteObject", http.MethodDelete, levelObject, nil, s.deleteObject},
+	}
+	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
+	for _, rt := range table {
+		m := r.NewRoute().Name(rt.op).MatcherFunc(atLevel(rt.level))
+		if rt.method != "" {
+			m = m.Methods(rt.method)
+		}
+		if rt.when != nil {
+			m = m.MatcherFunc(rt.when)
+		}
+		m.Handler(s.authenticated(rt.op, rt.h))
+	}
+	// Anything unmatched is a method this resource does not take. It is
+	// answered before authentication: it reveals nothing.
+	notAllowed := s.adapt("MethodNotAllowed", s.methodNotAllowed)
+	r.NotFoundHandler = notAllowed
+	r.MethodNotAllowedHandler = notAllowed
+	return r
+}
+
+// atLevel matches requests addressing l (see address.level).
+func atLevel(l level) mux.MatcherFunc {
+	return func(r *http.Request, _ *mux.RouteMatch) bool {
+		return l == anyLevel || info(r).addr.level() == l
+	}
+}
+
+// query matches requests carrying sub-resource name, with or without a value.
+func query(name string) mux.MatcherFunc {
+	return func(r *http.Request, _ *mux.RouteMatch) bool {
+		_, ok := info(r).query[name]
+		return ok
+	}
+}
+
+// queryValue matches requests whose query parameter name is value.
+func queryValue(name, value string) mux.MatcherFunc {
+	return func(r *http.Request, _ *mux.RouteMatch) bool {
+		v := info(r).query[name]
+		return len(v) > 0 && v[0] == value
+	}
+}
+
+// header matches requests carrying header name.
+func header(name string) mux.MatcherFunc {
+	return func(r *http.Request, _ *mux.RouteMatch) bool {
+		return r.Header.Get(name) != ""
+	}
+}
+
+// unsupported are the S3 sub-resources this server does not implement yet.
+// A request naming one is answered 501 whatever its method, rather than
+// being mistaken for the plain operation on the same path.
+var unsupported = []string{
+	"accelerate", "acl", "analytics", "attributes", "cors", "delete",
+	"encryption", "intelligent-tiering", "inventory", "legal-hold",
+	"lifecycle", "logging", "metadataConfiguration", "metrics",
+	"notification", "object-lock", "ownershipControls", "partNumber",
+	"policy", "policyStatus", "publicAccessBlock", "renameObject",
+	"replication", "requestPayment", "restore", "retention", "select",
+	"select-type", "session", "tagging", "torrent", "uploadId", "uploads",
+	"versionId", "versioning", "versions", "website",
+}
+
+func unsupportedSubresource(r *http.Request, _ *mux.RouteMatch) bool {
+	q := info(r).query
+	for _, name := range unsupported {
+		if _, ok := q[name]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *server) notImplemented(http.ResponseWriter, *http.Request) error {
+	return errNotImplemented
+}
+
+func (s *server) methodNotAllowed(_ http.ResponseWriter, r *http.Request) error {
+	kind := map[level]string{levelService: "SERVICE", levelBucket: "BUCKET", levelObject: "OBJECT"}[info(r).addr.level()]
+	return errMethodNotAllowed.with(field{"Method", r.Method}, field{"ResourceType", kind})
+}

@@ -1,0 +1,172 @@
+package frontend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/rs/zerolog"
+
+	"github.com/amphora-s3/amphora/store"
+)
+
+// Credential is one access key a client signs with, and the tenant it
+// acts for. Several keys may share a tenant.
+type Credential struct {
+	AccessKey, SecretKey, Tenant, DisplayName string
+}
+
+// Options configure the S3 frontend.
+type Options struct {
+	Store       store.Store
+	Credentials []Credential
+	// Region is the region this endpoint serves, e.g. "us-east-1".
+	// CreateBucket accepts a LocationConstraint of "" or Region.
+	Region string
+	// VirtualHostDomains turn "bucket.<domain>[:port]" Hosts into
+	// virtual-hosted-style requests; any other Host is path-style.
+	VirtualHostDomains []string
+	Logger             zerolog.Logger
+	// Now is the clock for signature checks and bucket creation times;
+	// nil means time.Now.
+	Now func() time.Time
+}
+
+// server is the handler New returns.
+type server struct {
+	store   store.Store
+	creds   map[string]Credential // by access key
+	names   map[string]string     // tenant -> display name
+	region  string
+	domains []string // lower case, longest first
+	log     zerolog.Logger
+	now     func() time.Time
+	// verifiers are tried in order; the first that claims a request
+	// decides it (see auth.go).
+	verifiers []verifier
+	router    *mux.Router
+}
+
+// New checks opts and returns the S3 API handler. It lists every problem
+// with opts at once.
+func New(opts Options) (http.Handler, error) {
+	var errs []error
+	if opts.Store == nil {
+		errs = append(errs, errors.New("no store"))
+	}
+	if opts.Region == "" {
+		errs = append(errs, errors.New("no region"))
+	}
+	s := &server{
+		store:  opts.Store,
+		creds:  make(map[string]Credential, len(opts.Credentials)),
+		names:  make(map[string]string),
+		region: opts.Region,
+		log:    opts.Logger,
+		now:    opts.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	for i, c := range opts.Credentials {
+		switch {
+		case c.AccessKey == "" || c.SecretKey == "" || c.Tenant == "":
+			errs = append(errs, fmt.Errorf("credential %d: access key, secret key and tenant are required", i))
+			continue
+		case strings.ContainsAny(c.AccessKey, ": \t\n"):
+			errs = append(errs, fmt.Errorf("credential %d: access key %q has a colon or white space", i, c.AccessKey))
+			continue
+		}
+		if _, dup := s.creds[c.AccessKey]; dup {
+			errs = append(errs, fmt.Errorf("credential %d: access key %q listed twice", i, c.AccessKey))
+			continue
+		}
+		s.creds[c.AccessKey] = c
+		if _, ok := s.names[c.Tenant]; !ok || s.names[c.Tenant] == "" {
+			s.names[c.Tenant] = c.DisplayName
+		}
+	}
+	if len(s.creds) == 0 && len(errs) == 0 {
+		errs = append(errs, errors.New("no credentials"))
+	}
+	for _, d := range opts.VirtualHostDomains {
+		d = strings.ToLower(strings.Trim(d, "."))
+		if d == "" || strings.ContainsAny(d, ":/ ") {
+			errs = append(errs, fmt.Errorf("virtual host domain %q is not a host name", d))
+			continue
+		}
+		s.domains = append(s.domains, d)
+	}
+	// The longest domain first, so that with both "example.com" and
+	// "s3.example.com" configured, "b.s3.example.com" names bucket "b".
+	sort.SliceStable(s.domains, func(i, j int) bool { return len(s.domains[i]) > len(s.domains[j]) })
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("frontend options: %w", err)
+	}
+	s.verifiers = []verifier{sigv4Unsupported{}, sigv2Verifier{s}}
+	s.router = s.routes()
+	return s, nil
+}
+
+// reqInfo is what the per-request chain learns about a request, shared by
+// pointer through the context so the access log sees what handlers set.
+type reqInfo struct {
+	id      string
+	op      string // route name, e.g. "GetObject"
+	addr    address
+	ident   identity // set once authenticated
+	access  string   // access key id claimed, even when it failed
+	start   time.Time
+	bytesIn int64
+	aborted bool // the response was cut off mid-body
+	query   url.Values
+}
+
+type ctxKey struct{}
+
+// info returns the request's reqInfo; ServeHTTP always sets one.
+func info(r *http.Request) *reqInfo {
+	return r.Context().Value(ctxKey{}).(*reqInfo)
+}
+
+// ServeHTTP gives every request an id and a logger, answers every response
+// with x-amz-request-id, resolves the addressing and hands over to the
+// route table. It writes one access log line per request.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ri := &reqInfo{id: newRequestID(), start: time.Now(), query: r.URL.Query()}
+	rec := &recorder{ResponseWriter: w}
+	h := rec.Header()
+	h.Set("Server", "Amphora")
+	h.Set("x-amz-request-id", ri.id)
+	h.Set("x-amz-id-2", hostID(ri.id))
+
+	logger := s.log.With().Str("request_id", ri.id).Logger()
+	ctx := logger.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
+	r = r.WithContext(ctx)
+	if r.Body != nil {
+		r.Body = &countingBody{ReadCloser: r.Body, n: &ri.bytesIn}
+	}
+	defer s.accessLog(rec, r, ri)
+
+	a, err := parseAddress(r.Host, r.URL.EscapedPath(), s.domains)
+	ri.addr = a
+	if err != nil {
+		s.fail(rec, r, err)
+		return
+	}
+	s.router.ServeHTTP(rec, r)
+}
+
+// displayName is the name shown for a tenant in Owner elements.
+func (s *server) displayName(tenant string) string {
+	if n := s.names[tenant]; n != "" {
+		return n
+	}
+	return tenant
+}

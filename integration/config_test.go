@@ -1,0 +1,86 @@
+package integration
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// tenant is one static access key; each belongs to its own tenant.
+type tenant struct {
+	Name      string
+	AccessKey string
+	SecretKey string
+}
+
+var (
+	tenantA = tenant{Name: "tenant-a", AccessKey: "AKIAAMPHORATENANTA01", SecretKey: "tenantA/secret+0123456789abcdefghijklmno"}
+	tenantB = tenant{Name: "tenant-b", AccessKey: "AKIAAMPHORATENANTB01", SecretKey: "tenantB/secret+0123456789abcdefghijklmno"}
+)
+
+// region is the region every test server answers for.
+const region = "us-east-1"
+
+// serverOptions are the knobs tests turn; everything else is fixed.
+type serverOptions struct {
+	BlockSize     int64 // bytes
+	GCGrace       time.Duration
+	Sweeper       bool
+	SweepInterval time.Duration
+}
+
+// defaultOptions: small blocks so that a few MiB cross many block
+// boundaries, and a short grace so GC can be observed within a test.
+func defaultOptions() serverOptions {
+	return serverOptions{BlockSize: 256 << 10, GCGrace: 2 * time.Second, Sweeper: true, SweepInterval: time.Second}
+}
+
+// configTOML writes the server's configuration file.
+func configTOML(addr string, hosts []string, keyspace string, o serverOptions) string {
+	quoted := make([]string, len(hosts))
+	for i, h := range hosts {
+		quoted[i] = fmt.Sprintf("%q", h)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `# Written by the integration tests.
+[server]
+listen = %q
+region = %q
+virtual_host_domains = ["localhost"]
+shutdown_timeout = "5s"
+
+[log]
+level = "info"
+format = "json"
+
+[cassandra]
+hosts = [%s]
+keyspace = %q
+consistency = "ONE"
+serial_consistency = "SERIAL"
+connect_timeout = "20s"
+timeout = "30s"
+apply_schema = true
+
+[cassandra.replication]
+class = "SimpleStrategy"
+factor = 1
+
+[storage]
+block_size = "%d"
+blocks_in_flight = 4
+gc_grace = %q
+sweep_interval = %q
+sweeper = %t
+`, addr, region, strings.Join(quoted, ", "), keyspace, o.BlockSize, o.GCGrace.String(), o.SweepInterval.String(), o.Sweeper)
+	for _, tn := range []tenant{tenantA, tenantB} {
+		fmt.Fprintf(&b, `
+[[credentials]]
+access_key = %q
+secret_key = %q
+tenant = %q
+display_name = %q
+`, tn.AccessKey, tn.SecretKey, tn.Name, tn.Name)
+	}
+	return b.String()
+}

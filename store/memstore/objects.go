@@ -1,0 +1,208 @@
+package memstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+
+	"github.com/amphora-s3/amphora/store"
+)
+
+// version is one stored version of a key. Neither it nor data ever
+// changes after PutObject publishes it; an Object's Ref points at it, so
+// a reader keeps the exact bytes it asked for across overwrites and
+// deletes (the garbage collector frees them when the last Ref goes).
+type version struct {
+	obj  store.Object // obj.Ref is this version
+	data []byte
+}
+
+// object returns a copy of v's Object the caller may modify freely.
+func (v *version) object() store.Object {
+	o := v.obj
+	o.Meta.User = cloneUser(o.Meta.User)
+	return o
+}
+
+// cloneUser copies user metadata so the store and its callers never share
+// a map. Empty maps become nil: a store backed by Cassandra cannot tell
+// them apart either.
+func cloneUser(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return maps.Clone(m)
+}
+
+// maxPrealloc caps the buffer reserved from a declared size, so a client
+// declaring a huge body it never sends cannot exhaust memory up front.
+const maxPrealloc = 64 << 20
+
+// PutObject reads exactly in.Size bytes, checks them and only then makes
+// them the current version of in.Key. Until that last step nothing is
+// shared, so every failure leaves the previous version as it was.
+func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object, error) {
+	fail := func(err error) (store.Object, error) {
+		return store.Object{}, fmt.Errorf("put %s/%s: %w", in.Bucket, in.Key, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	if in.Size < 0 {
+		return fail(fmt.Errorf("negative size %d", in.Size))
+	}
+	// Fail fast on a missing bucket, before reading a possibly large body.
+	s.mu.RLock()
+	_, err := s.bucketLocked(in.Bucket)
+	s.mu.RUnlock()
+	if err != nil {
+		return store.Object{}, err
+	}
+
+	var buf bytes.Buffer
+	buf.Grow(int(min(in.Size, maxPrealloc)))
+	sum := md5.New()
+	body := in.Body
+	if body == nil {
+		body = bytes.NewReader(nil)
+	}
+	n, err := io.CopyN(io.MultiWriter(&buf, sum), ctxReader{ctx, body}, in.Size)
+	switch {
+	case err == nil:
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		// io.ErrUnexpectedEOF is how net/http reports a client that hung
+		// up before Content-Length bytes: the body ended early too.
+		return fail(fmt.Errorf("body ended after %d of %d bytes: %w", n, in.Size, store.ErrIncompleteBody))
+	default:
+		return fail(fmt.Errorf("read body: %w", err))
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	digest := sum.Sum(nil)
+	if in.ContentMD5 != nil && !bytes.Equal(in.ContentMD5, digest) {
+		return fail(store.ErrBadDigest)
+	}
+	id, err := newVersionID()
+	if err != nil {
+		return fail(err)
+	}
+
+	v := &version{data: buf.Bytes()}
+	v.obj = store.Object{
+		Bucket:       in.Bucket,
+		Key:          in.Key,
+		VersionID:    id,
+		Size:         in.Size,
+		ETag:         hex.EncodeToString(digest),
+		LastModified: now(),
+		Owner:        in.Owner,
+		Meta:         in.Meta,
+		Ref:          v,
+	}
+	v.obj.Meta.User = cloneUser(in.Meta.User)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucketLocked(in.Bucket) // it may have gone while we read
+	if err != nil {
+		return store.Object{}, err
+	}
+	if _, ok := b.objects[in.Key]; !ok {
+		i, _ := slices.BinarySearch(b.keys, in.Key)
+		b.keys = slices.Insert(b.keys, i, in.Key)
+	}
+	b.objects[in.Key] = v
+	return v.object(), nil
+}
+
+// newVersionID returns 16 random bytes in hex.
+func newVersionID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("version id: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// HeadObject returns the current version of key.
+func (s *Store) HeadObject(ctx context.Context, bucket, key string) (store.Object, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Object{}, fmt.Errorf("head %s/%s: %w", bucket, key, err)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, err := s.bucketLocked(bucket)
+	if err != nil {
+		return store.Object{}, err
+	}
+	v, ok := b.objects[key]
+	if !ok {
+		return store.Object{}, fmt.Errorf("head %s/%s: %w", bucket, key, store.ErrNoSuchKey)
+	}
+	return v.object(), nil
+}
+
+// ReadObject streams bytes [off, off+n) of the version obj describes,
+// clamped to its end; n < 0 reads to the end. An offset outside
+// [0, Size] is an error: the frontend answers InvalidRange before asking.
+func (s *Store) ReadObject(ctx context.Context, obj store.Object, off, n int64) (io.ReadCloser, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("read %s/%s: %w", obj.Bucket, obj.Key, err)
+	}
+	v, ok := obj.Ref.(*version)
+	if !ok || v == nil {
+		return nil, fmt.Errorf("read %s/%s: object ref %T is not from a memstore", obj.Bucket, obj.Key, obj.Ref)
+	}
+	size := int64(len(v.data))
+	if off < 0 || off > size {
+		return nil, fmt.Errorf("read %s/%s: offset %d outside object of %d bytes", obj.Bucket, obj.Key, off, size)
+	}
+	end := size
+	if n >= 0 && n < size-off {
+		end = off + n
+	}
+	return io.NopCloser(ctxReader{ctx, bytes.NewReader(v.data[off:end])}), nil
+}
+
+// DeleteObject removes the current version of key; a missing key is fine.
+func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("delete %s/%s: %w", bucket, key, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucketLocked(bucket)
+	if err != nil {
+		return err
+	}
+	if _, ok := b.objects[key]; !ok {
+		return nil
+	}
+	delete(b.objects, key)
+	if i, found := slices.BinarySearch(b.keys, key); found {
+		b.keys = slices.Delete(b.keys, i, i+1)
+	}
+	return nil
+}
+
+// ctxReader stops a stream once its context is done, as a store's
+// network reads and writes would.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
