@@ -80,8 +80,8 @@ type Objects interface {
 // Bucket is a named container owned by one tenant.
 type Bucket struct {
 	Name     string
-	Owner    string // tenant id
-	Location string // LocationConstraint given at creation; "" for the default region
+	Owner    string    // tenant id
+	Location string    // LocationConstraint given at creation; "" for the default region
 	Created  time.Time // set by the store when zero
 }
 
@@ -104,9 +104,9 @@ type Object struct {
 	Key          string
 	VersionID    string
 	Size         int64
-	ETag         string // lower-case hex MD5 of the bytes, no quotes
+	ETag         string    // lower-case hex MD5 of the bytes, no quotes
 	LastModified time.Time // UTC, millisecond precision
-	Owner        string // tenant id of the writer
+	Owner        string    // tenant id of the writer
 	Meta         Meta
 
 	// Ref locates the bytes for ReadObject. It belongs to the store that
