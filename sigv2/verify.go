@@ -16,6 +16,9 @@ import (
 type Result struct {
 	// AccessKey is the access key the request claims.
 	AccessKey string
+	// Signature is the signature the request presents (S3 echoes it as
+	// SignatureProvided in SignatureDoesNotMatch errors).
+	Signature string
 	// StringToSign is what the server computed in the documented AWS form;
 	// S3 returns it in SignatureDoesNotMatch errors to help debug clients.
 	StringToSign string
@@ -100,7 +103,7 @@ func verifyHeader(r *http.Request, hdr, resourcePath string, secret func(string)
 		return res, fmt.Errorf("authorization header needs exactly one space, as in \"AWS AccessKeyId:Signature\": %w", ErrMalformed)
 	}
 	ak, sig, ok := strings.Cut(cred, ":")
-	res.AccessKey = ak
+	res.AccessKey, res.Signature = ak, sig
 	if !ok || ak == "" || sig == "" || strings.Contains(sig, ":") {
 		return res, fmt.Errorf("authorization header is not \"AWS AccessKeyId:Signature\": %w", ErrMalformed)
 	}
@@ -138,7 +141,10 @@ func verifyQuery(r *http.Request, params []qparam, resourcePath string, secret f
 	ak, okA, errA := queryValue(params, "AWSAccessKeyId")
 	sig, okS, errS := queryValue(params, "Signature")
 	exp, okE, errE := queryValue(params, "Expires")
-	res.AccessKey = ak
+	// base64 never contains a space: a '+' that reached us unencoded was
+	// turned into one by query decoding. The HMAC must still match exactly.
+	sig = strings.ReplaceAll(sig, " ", "+")
+	res.AccessKey, res.Signature = ak, sig
 	if !okA || !okS || !okE || ak == "" || sig == "" || exp == "" ||
 		errA != nil || errS != nil || errE != nil {
 		return res, fmt.Errorf("query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters: %w", ErrMalformed)
@@ -160,9 +166,6 @@ func verifyQuery(r *http.Request, params []qparam, resourcePath string, secret f
 	if !ok {
 		return res, ErrInvalidAccessKeyID
 	}
-	// base64 never contains a space: a '+' that reached us unencoded was
-	// turned into one by query decoding. The HMAC must still match exactly.
-	sig = strings.ReplaceAll(sig, " ", "+")
 	return res, match(f, pathVariants(r, resourcePath), presignStyles, sig, key)
 }
 
