@@ -60,7 +60,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		panic(http.ErrAbortHandler)
 	}
-	if e.Status >= 500 {
+	// Server faults are logged with their cause; 501 is a client asking
+	// for what is not built yet, not a fault.
+	if e.Status >= 500 && e.Status != http.StatusNotImplemented {
 		log.Error().Err(err).Str("code", e.Code).Msg("request failed")
 	}
 	// Drop what a handler set for the success it did not reach (ETag,
