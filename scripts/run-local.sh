@@ -20,8 +20,11 @@ LISTEN=${LISTEN:-127.0.0.1:8080}
 DOMAIN=${DOMAIN:-localhost}
 mkdir -p .local
 if [ ! -f .local/credentials ]; then
-	ak="AK$(LC_ALL=C tr -dc 'A-Z0-9' </dev/urandom | head -c 18)"
-	sk="$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 40)"
+	hex=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	ak="AK${hex^^}"
+	ak=${ak:0:20}
+	sk=$(head -c 45 /dev/urandom | base64 | tr -d '\n/+=')
+	sk=${sk:0:40}
 	umask 077
 	printf 'access_key=%s\nsecret_key=%s\n' "$ak" "$sk" >.local/credentials
 fi
