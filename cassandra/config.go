@@ -55,6 +55,8 @@ type Config struct {
 
 	// observer, when set (tests), sees every query the session runs.
 	observer gocql.QueryObserver
+	// noEagerCleanup (tests) leaves a failed upload's blocks to the sweeper.
+	noEagerCleanup bool
 }
 
 // settings is a validated Config with defaults applied.

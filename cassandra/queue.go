@@ -75,8 +75,10 @@ func (s *Store) dequeue(ctx context.Context, e *gcEntry) error {
 
 // refreshIntent keeps an upload's intent at least half a grace period in
 // the future, so no sweeper acts on it while the upload still runs: a new
-// entry is queued and the old one removed before it can come due. An
-// upload that cannot move its intent must fail.
+// entry is queued and the old one removed well before it comes due. It is
+// called after each body read and before each block write and the commit,
+// so nothing is written under an intent a sweeper may already process. An
+// upload that cannot move its intent in time fails.
 func (s *Store) refreshIntent(ctx context.Context, e *gcEntry) error {
 	if e == nil || time.Until(e.due) > s.cfg.GCGrace/2 {
 		return nil
@@ -86,9 +88,10 @@ func (s *Store) refreshIntent(ctx context.Context, e *gcEntry) error {
 	if err := s.enqueue(ctx, &next); err != nil {
 		return fmt.Errorf("refresh upload intent: %w", err)
 	}
-	if !time.Now().Before(e.due) {
-		// Too late to withdraw: a sweeper may already act on the old entry.
-		return fmt.Errorf("refresh upload intent: old intent came due at %s", e.due.Format(time.RFC3339Nano))
+	if time.Until(e.due) <= s.cfg.GCGrace/4 {
+		// Too late to withdraw safely: a sweeper may act on the old entry.
+		// The new one stays queued and covers every block written so far.
+		return fmt.Errorf("refresh upload intent: intent due at %s, upload too slow", e.due.Format(time.RFC3339Nano))
 	}
 	if err := s.dequeue(ctx, e); err != nil {
 		return fmt.Errorf("refresh upload intent: %w", err)

@@ -30,9 +30,22 @@ type serverOptions struct {
 }
 
 // defaultOptions: small blocks so that a few MiB cross many block
-// boundaries, and a short grace so GC can be observed within a test.
+// boundaries, and a sweeper that runs every second with a grace short
+// enough to collect the shared tests' garbage while they run. The grace
+// also bounds how long an upload may stall between two blocks (an upload
+// moves its GC intent forward as it goes and fails when it cannot do so
+// in time), so it is not made so short that a busy 2-core machine trips it.
 func defaultOptions() serverOptions {
-	return serverOptions{BlockSize: 256 << 10, GCGrace: 2 * time.Second, Sweeper: true, SweepInterval: time.Second}
+	return serverOptions{BlockSize: 256 << 10, GCGrace: 10 * time.Second, Sweeper: true, SweepInterval: time.Second}
+}
+
+// gcOptions are for tests that drive `amphora gc` themselves and wait for
+// the grace period to pass.
+func gcOptions() serverOptions {
+	o := defaultOptions()
+	o.GCGrace = 3 * time.Second
+	o.Sweeper = false
+	return o
 }
 
 // configTOML writes the server's configuration file.

@@ -127,6 +127,29 @@ func TestMinioObjects(t *testing.T) {
 	}
 	_, err = c.StatObject(ctx, bucket, key, minio.StatObjectOptions{})
 	wantErrorCode(t, "StatObject after RemoveObject", err, 404, "NoSuchKey")
+
+	// RemoveObjects: one DeleteObjects request for several keys, one of
+	// them missing (which S3 reports as deleted).
+	batch := []string{"batch/1", "batch/2", "batch/3 with space", "batch/missing"}
+	for _, k := range batch[:3] {
+		if _, err := c.PutObject(ctx, bucket, k, bytes.NewReader(v2), 5, minio.PutObjectOptions{DisableMultipart: true}); err != nil {
+			t.Fatalf("PutObject(%s): %v", k, err)
+		}
+	}
+	if _, err := c.PutObject(ctx, bucket, "batch/kept", bytes.NewReader(v2), 5, minio.PutObjectOptions{DisableMultipart: true}); err != nil {
+		t.Fatal(err)
+	}
+	objs := make(chan minio.ObjectInfo, len(batch))
+	for _, k := range batch {
+		objs <- minio.ObjectInfo{Key: k}
+	}
+	close(objs)
+	for e := range c.RemoveObjects(ctx, bucket, objs, minio.RemoveObjectsOptions{}) {
+		t.Errorf("RemoveObjects: %s: %v", e.ObjectName, e.Err)
+	}
+	if l := list(t, c, bucket, minio.ListObjectsOptions{Recursive: true}, map[string]int64{"batch/kept": 5}); l.String() != (listing{Keys: []string{"batch/kept"}}).String() {
+		t.Errorf("after RemoveObjects the bucket holds %v, want only batch/kept", l)
+	}
 }
 
 func testMinioRanges(t *testing.T, c *minio.Client, bucket, key string, data []byte) {

@@ -51,15 +51,31 @@ type digests struct {
 	Size   int64
 }
 
-// digestOf reads r to the end.
-func digestOf(tb testing.TB, r io.Reader) digests {
-	tb.Helper()
+// hashAll reads r to the end.
+func hashAll(r io.Reader) (digests, error) {
 	s, m := sha256.New(), md5.New()
 	n, err := io.Copy(io.MultiWriter(s, m), r)
+	return digests{SHA256: hex.EncodeToString(s.Sum(nil)), MD5: hex.EncodeToString(m.Sum(nil)), Size: n}, err
+}
+
+// digestOf reads r to the end, failing the test on a read error.
+func digestOf(tb testing.TB, r io.Reader) digests {
+	tb.Helper()
+	d, err := hashAll(r)
 	if err != nil {
-		tb.Fatalf("read after %d bytes: %v", n, err)
+		tb.Fatalf("read after %d bytes: %v", d.Size, err)
 	}
-	return digests{SHA256: hex.EncodeToString(s.Sum(nil)), MD5: hex.EncodeToString(m.Sum(nil)), Size: n}
+	return d
+}
+
+// digestOfReader is digestOf for goroutines other than the test's: a read
+// error yields a digest no payload has.
+func digestOfReader(r io.Reader) digests {
+	d, err := hashAll(r)
+	if err != nil {
+		return digests{SHA256: "read error: " + err.Error(), Size: d.Size}
+	}
+	return d
 }
 
 func payloadDigest(tb testing.TB, seed uint64, size int64) digests {

@@ -232,16 +232,22 @@ func (s *server) showLogOnFailure(t testing.TB) {
 	})
 }
 
-// GC runs `amphora gc -config` once against the server's keyspace.
+// GC runs `amphora gc -config` once against the server's keyspace and
+// returns what it printed on stdout (its summary).
 func (s *server) GC(t testing.TB) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, s.bin, "gc", "-config", s.Config).CombinedOutput()
-	if err != nil {
-		t.Fatalf("amphora gc: %v\n%s", err, out)
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, s.bin, "gc", "-config", s.Config)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("amphora gc: %v\n%s%s", err, stdout.Bytes(), stderr.Bytes())
 	}
-	return string(out)
+	if bad := stderr.String(); strings.Contains(bad, "DATA RACE") || strings.Contains(bad, "panic:") {
+		t.Errorf("amphora gc:\n%s", bad)
+	}
+	return strings.TrimSpace(stdout.String())
 }
 
 // URL is the server's base URL.

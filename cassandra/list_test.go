@@ -1,0 +1,182 @@
+package cassandra
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/amphora-s3/amphora/store"
+)
+
+// listingCounter counts listing queries and the rows they return.
+type listingCounter struct {
+	queries, rows atomic.Int64
+}
+
+func (c *listingCounter) ObserveQuery(_ context.Context, q gocql.ObservedQuery) {
+	if strings.Contains(q.Statement, "FROM objects") {
+		c.queries.Add(1)
+		c.rows.Add(int64(q.Rows))
+	}
+}
+
+// putKeys stores tiny objects under keys, a few at a time.
+func putKeys(t *testing.T, s *Store, bucket string, keys []string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for _, k := range keys {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			mustPut(t, s, bucket, k, []byte(k))
+		})
+	}
+	wg.Wait()
+}
+
+// A delimiter listing over 5,000 keys reads neither every key nor one
+// query per key: common prefixes are skipped with range queries.
+func TestListDelimiterSkipsPrefixes(t *testing.T) {
+	t.Parallel()
+	counter := &listingCounter{}
+	s := newStore(t, func(c *Config) { c.observer = counter })
+	ctx := context.Background()
+	mustCreateBucket(t, s, "big")
+	var keys []string
+	for i := range 5000 {
+		keys = append(keys, fmt.Sprintf("big/huge/%05d", i))
+	}
+	keys = append(keys, "big/a", "big/z", "big/zz/1", "other")
+	putKeys(t, s, "big", keys)
+
+	// One huge common prefix.
+	counter.queries.Store(0)
+	counter.rows.Store(0)
+	res, err := s.ListObjects(ctx, store.ListInput{Bucket: "big", Prefix: "big/", Delimiter: "/", MaxKeys: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := res.CommonPrefixes, []string{"big/huge/", "big/zz/"}; !slices.Equal(got, want) {
+		t.Errorf("common prefixes %q, want %q", got, want)
+	}
+	if len(res.Objects) != 2 || res.Objects[0].Key != "big/a" || res.Objects[1].Key != "big/z" || res.IsTruncated {
+		t.Errorf("objects %+v truncated %v", res.Objects, res.IsTruncated)
+	}
+	q, rows := counter.queries.Load(), counter.rows.Load()
+	t.Logf("huge prefix: %d listing queries, %d rows", q, rows)
+	shards := int64(s.cfg.ListingShards)
+	if q > 4*shards || rows > 1000 {
+		t.Errorf("delimiter listing took %d queries and read %d rows; want <= %d queries, <= 1000 rows", q, rows, 4*shards)
+	}
+
+	// Paging through it one entry at a time resumes after each prefix
+	// without rereading it.
+	counter.queries.Store(0)
+	counter.rows.Store(0)
+	in := store.ListInput{Bucket: "big", Prefix: "big/", Delimiter: "/", MaxKeys: 1}
+	var entries []string
+	for {
+		res, err := s.ListObjects(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range res.Objects {
+			entries = append(entries, o.Key)
+		}
+		entries = append(entries, res.CommonPrefixes...)
+		if !res.IsTruncated {
+			break
+		}
+		in.After = res.NextAfter
+	}
+	if want := []string{"big/a", "big/huge/", "big/z", "big/zz/"}; !slices.Equal(entries, want) {
+		t.Errorf("paged entries %q, want %q", entries, want)
+	}
+	if q, rows := counter.queries.Load(), counter.rows.Load(); q > 8*shards || rows > 1000 {
+		t.Errorf("paged delimiter listing: %d queries, %d rows", q, rows)
+	}
+}
+
+// Many small common prefixes: 100 directories of 50 keys.
+func TestListDelimiterManyPrefixes(t *testing.T) {
+	t.Parallel()
+	counter := &listingCounter{}
+	s := newStore(t, func(c *Config) { c.observer = counter })
+	ctx := context.Background()
+	mustCreateBucket(t, s, "dirs")
+	var keys []string
+	for d := range 100 {
+		for f := range 50 {
+			keys = append(keys, fmt.Sprintf("d%03d/f%02d", d, f))
+		}
+	}
+	putKeys(t, s, "dirs", keys)
+	counter.queries.Store(0)
+	res, err := s.ListObjects(ctx, store.ListInput{Bucket: "dirs", Delimiter: "/", MaxKeys: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.CommonPrefixes) != 100 || res.CommonPrefixes[99] != "d099/" || len(res.Objects) != 0 {
+		t.Fatalf("got %d prefixes, %d objects", len(res.CommonPrefixes), len(res.Objects))
+	}
+	q := counter.queries.Load()
+	t.Logf("100 prefixes: %d listing queries, %d rows", q, counter.rows.Load())
+	if q > 200 {
+		t.Errorf("%d listing queries for 100 common prefixes", q)
+	}
+}
+
+// Listings agree with a sorted slice for several shard counts, including
+// keys whose store.PrefixEnd is not valid UTF-8.
+func TestListShardCounts(t *testing.T) {
+	t.Parallel()
+	keys := []string{"a", "a/b", "a/c", "ab", "b", "é", "é/x", "¿", "¿/1", "\U0010FFFF", "z/z"}
+	for i := range 60 {
+		keys = append(keys, fmt.Sprintf("n/%02d", i))
+	}
+	slices.Sort(keys)
+	for _, shards := range []int{1, 3, 16} {
+		t.Run(fmt.Sprint(shards), func(t *testing.T) {
+			t.Parallel()
+			s := newStore(t, func(c *Config) { c.ListingShards = shards })
+			bucket := fmt.Sprintf("shards-%d", shards)
+			mustCreateBucket(t, s, bucket)
+			putKeys(t, s, bucket, keys)
+			for _, prefix := range []string{"", "n/", "¿", "é", "a", "\U0010FFFF", "zz"} {
+				var want []string
+				for _, k := range keys {
+					if strings.HasPrefix(k, prefix) {
+						want = append(want, k)
+					}
+				}
+				for _, max := range []int{1, 7, 1000} {
+					in := store.ListInput{Bucket: bucket, Prefix: prefix, MaxKeys: max}
+					var got []string
+					for {
+						res, err := s.ListObjects(context.Background(), in)
+						if err != nil {
+							t.Fatal(err)
+						}
+						for _, o := range res.Objects {
+							got = append(got, o.Key)
+						}
+						if !res.IsTruncated {
+							break
+						}
+						in.After = res.NextAfter
+					}
+					if !slices.Equal(got, want) {
+						t.Errorf("prefix %q max %d: got %q, want %q", prefix, max, got, want)
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,212 @@
+package cassandra
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"maps"
+	"sync"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/amphora-s3/amphora/store"
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// PutObject stores in.Body under a new inode and version, then commits.
+// See doc.go for the steps and why each is safe to interrupt.
+func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object, error) {
+	if in.Size < 0 {
+		return store.Object{}, fmt.Errorf("put %q: negative size %d", in.Key, in.Size)
+	}
+	b, err := s.bucket(ctx, in.Bucket)
+	if err != nil {
+		return store.Object{}, err
+	}
+	inode, err := randomUUID()
+	if err != nil {
+		return store.Object{}, fmt.Errorf("allocate inode: %w", err)
+	}
+	row := versionRow{
+		version: s.newVersion(), inode: inode, size: in.Size, blockSize: s.cfg.BlockSize,
+		owner: in.Owner, meta: in.Meta,
+	}
+	row.created = row.version.Time().Truncate(time.Millisecond)
+	row.meta.User = maps.Clone(in.Meta.User) // the caller keeps its map
+	if len(row.meta.User) == 0 {
+		row.meta.User = nil
+	}
+
+	// Intent first: from here on a crash leaves nothing the sweeper cannot find.
+	var intent *gcEntry
+	if n := row.blocks(); n > 0 {
+		intent = s.newEntry(kindUpload, b, in.Key, row)
+		if err := s.enqueue(ctx, intent); err != nil {
+			return store.Object{}, fmt.Errorf("record upload intent: %w", err)
+		}
+	}
+	sum, written, err := s.writeBlocks(ctx, inode, in.Body, in.Size, intent)
+	if err == nil && in.ContentMD5 != nil && !bytes.Equal(sum, in.ContentMD5) {
+		err = fmt.Errorf("put %q: md5 %x, client sent %x: %w", in.Key, sum, in.ContentMD5, store.ErrBadDigest)
+	}
+	if err != nil {
+		s.abandon(intent, written)
+		return store.Object{}, err
+	}
+	row.etag = hex.EncodeToString(sum)
+
+	attempted, err := s.commit(ctx, b, in.Key, row, intent)
+	if err != nil {
+		if !attempted {
+			s.abandon(intent, written)
+		} // else the commit may still land: only the sweeper, which fences first, may delete.
+		return store.Object{}, err
+	}
+	return row.object(in.Bucket, in.Key), nil
+}
+
+// commit makes row the current version of key: (1) read the existing
+// rows and queue their inodes, (2) in one single-partition batch insert
+// row and delete every older row (the commit point), (3) upsert the
+// listing row. attempted reports whether step 2 was sent: after that a
+// failure is ambiguous and the blocks must stay until the sweeper decides.
+func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versionRow, intent *gcEntry) (attempted bool, err error) {
+	for {
+		readAt := time.Now()
+		rows, err := s.versionRows(ctx, b.id, key, 0)
+		if err != nil {
+			return false, err
+		}
+		if len(rows) > 0 && compareTimeUUID(rows[0].version, row.version) > 0 {
+			// A newer version committed first: ours would never be current.
+			// Report success (a later PUT won, as in S3); the intent
+			// reclaims our blocks.
+			return false, nil
+		}
+		for _, r := range rows {
+			if err := s.enqueueGarbage(ctx, b, key, r); err != nil {
+				return false, err
+			}
+		}
+		if err := s.refreshIntent(ctx, intent); err != nil {
+			return false, err
+		}
+		// The batch deletes older rows this read may not have seen (a
+		// concurrent commit); their intents reclaim them, provided the
+		// read is recent enough that those intents cannot have been
+		// swept as live in the meantime (see doc.go).
+		if time.Since(readAt) < s.cfg.GCGrace/4 {
+			break
+		}
+	}
+	m := row.meta
+	batch := s.sess.Batch(gocql.UnloggedBatch).WithContext(ctx).WithTimestamp(writeTime(row.version))
+	batch.Entries = append(batch.Entries,
+		gocql.BatchEntry{Idempotent: true, Stmt: `INSERT INTO versions (bucket_id, key, ` + versionCols + `)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			Args: []any{b.id, []byte(key), row.version, row.inode, row.size, row.blockSize, row.etag, row.owner, row.created,
+				m.ContentType, m.ContentEncoding, m.ContentDisposition, m.ContentLanguage, m.CacheControl, m.Expires, m.User}},
+		gocql.BatchEntry{Idempotent: true, Stmt: `DELETE FROM versions WHERE bucket_id = ? AND key = ? AND version < ?`,
+			Args: []any{b.id, []byte(key), row.version}},
+	)
+	if err := batch.Exec(); err != nil {
+		return true, fmt.Errorf("commit version of %q: %w", key, err)
+	}
+	if err := s.putListing(ctx, b, key, row); err != nil {
+		// Committed: HEAD and GET see the object; the sweeper repairs the
+		// listing when it handles the intent.
+		return true, fmt.Errorf("object committed, but %w", err)
+	}
+	return true, nil
+}
+
+// writeBlocks streams size bytes of body into blocks of inode, at most
+// BlocksInFlight writes (and buffers) at a time, and returns the MD5 of the
+// bytes and how many block writes were started.
+func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reader, size int64, intent *gcEntry) (sum []byte, started int, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		h        = md5.New()
+		sem      = make(chan struct{}, s.cfg.BlocksInFlight)
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+		bs       = int64(s.cfg.BlockSize)
+	)
+	fail := func(err error) { once.Do(func() { firstErr = err; cancel() }) }
+	for off := int64(0); off < size; off += bs {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		bp := s.getBuf()
+		buf := (*bp)[:min(bs, size-off)]
+		if _, err := io.ReadFull(body, buf); err != nil {
+			s.putBuf(bp)
+			<-sem
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				err = fmt.Errorf("body ended before %d bytes: %w", size, store.ErrIncompleteBody)
+			} else {
+				err = fmt.Errorf("read body: %w", err)
+			}
+			fail(err)
+			break
+		}
+		h.Write(buf)
+		if err := s.refreshIntent(ctx, intent); err != nil {
+			s.putBuf(bp)
+			<-sem
+			fail(err)
+			break
+		}
+		idx := started
+		started++
+		wg.Add(1)
+		go func() {
+			defer func() { s.putBuf(bp); <-sem; wg.Done() }()
+			crc := int32(crc32.Checksum(buf, castagnoli))
+			err := s.exec(ctx, `INSERT INTO blocks (inode, idx, data, crc) VALUES (?, ?, ?, ?)`, inode, idx, buf, crc)
+			if err != nil {
+				fail(fmt.Errorf("write block %d: %w", idx, err))
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, started, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, started, fmt.Errorf("write blocks: %w", err)
+	}
+	return h.Sum(nil), started, nil
+}
+
+// abandon reclaims a failed upload's blocks right away, in the background
+// and detached from the request (which is often the thing that failed).
+// If that fails too, the intent entry still makes the sweeper do it.
+func (s *Store) abandon(intent *gcEntry, written int) {
+	if intent == nil || s.cfg.noEagerCleanup {
+		return
+	}
+	e := *intent
+	s.background(func(ctx context.Context) {
+		if err := s.deleteBlocks(ctx, e.inode, written); err != nil {
+			s.log.Warn().Err(err).Str("inode", e.inode.String()).Msg("reclaim failed upload; the sweeper will")
+			return
+		}
+		if err := s.dequeue(ctx, &e); err != nil {
+			s.log.Warn().Err(err).Str("inode", e.inode.String()).Msg("dequeue failed upload")
+		}
+	})
+}

@@ -1,0 +1,196 @@
+package cassandra
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/amphora-s3/amphora/store"
+)
+
+// ReadObject streams bytes [off, off+n) of the version obj describes,
+// prefetching up to BlocksInFlight blocks ahead and verifying each block's
+// checksum before its bytes are delivered.
+func (s *Store) ReadObject(ctx context.Context, obj store.Object, off, n int64) (io.ReadCloser, error) {
+	r, ok := obj.Ref.(ref)
+	if !ok {
+		var err error
+		if r, err = s.refByVersion(ctx, obj); err != nil {
+			return nil, err
+		}
+	}
+	if off < 0 || off > r.size {
+		return nil, fmt.Errorf("read %q: offset %d outside 0..%d", obj.Key, off, r.size)
+	}
+	end := r.size
+	if n >= 0 && n < end-off {
+		end = off + n
+	}
+	if off == end {
+		return io.NopCloser(bytes.NewReader(nil)), nil
+	}
+	bs := int64(r.blockSize)
+	if bs <= 0 || bs > MaxBlockSize {
+		return nil, fmt.Errorf("read %q: block size %d: %w", obj.Key, bs, store.ErrCorrupt)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	br := &blockReader{
+		s: s, ref: r, ctx: ctx, cancel: cancel,
+		first: int(off / bs), last: int((end - 1) / bs),
+		skip: int(off % bs), end: int(end - (end-1)/bs*bs),
+		queue: make(chan *fetch, s.cfg.BlocksInFlight),
+		slots: make(chan struct{}, s.cfg.BlocksInFlight),
+	}
+	br.wg.Add(1)
+	go br.prefetch()
+	return br, nil
+}
+
+// refByVersion finds the bytes of obj.VersionID when obj.Ref is not ours
+// (an Object built by hand or carried through another layer).
+func (s *Store) refByVersion(ctx context.Context, obj store.Object) (ref, error) {
+	v, err := gocql.ParseUUID(obj.VersionID)
+	if err != nil {
+		return ref{}, fmt.Errorf("read %q: version %q: %w", obj.Key, obj.VersionID, store.ErrNoSuchKey)
+	}
+	b, err := s.bucket(ctx, obj.Bucket)
+	if err != nil {
+		return ref{}, err
+	}
+	row, err := s.versionByID(ctx, b.id, obj.Key, v)
+	if err != nil {
+		return ref{}, err
+	}
+	return row.ref(), nil
+}
+
+// fetch is one block on its way: done closes when data or err is set.
+type fetch struct {
+	idx  int
+	buf  *[]byte
+	data []byte
+	err  error
+	done chan struct{}
+}
+
+// blockReader delivers blocks first..last in order. A prefetch goroutine
+// starts fetches in order, each holding one of BlocksInFlight slots (and a
+// pooled buffer) until Read has consumed it.
+type blockReader struct {
+	s           *Store
+	ref         ref
+	ctx         context.Context
+	cancel      context.CancelFunc
+	first, last int
+	skip        int // bytes to drop from the first block
+	end         int // bytes of the last block to deliver
+	queue       chan *fetch
+	slots       chan struct{}
+	wg          sync.WaitGroup // prefetch and fetch goroutines
+
+	cur    *fetch
+	pos    []byte
+	err    error
+	closed bool
+}
+
+func (br *blockReader) prefetch() {
+	defer br.wg.Done()
+	defer close(br.queue)
+	for idx := br.first; idx <= br.last; idx++ {
+		select {
+		case br.slots <- struct{}{}:
+		case <-br.ctx.Done():
+			return
+		}
+		f := &fetch{idx: idx, buf: br.s.getBuf(), done: make(chan struct{})}
+		br.wg.Add(1)
+		go func() {
+			defer br.wg.Done()
+			f.data, f.err = br.s.readBlock(br.ctx, br.ref, f.idx, *f.buf)
+			close(f.done)
+		}()
+		select {
+		case br.queue <- f:
+		case <-br.ctx.Done():
+			<-f.done
+			br.release(f)
+			return
+		}
+	}
+}
+
+func (br *blockReader) release(f *fetch) {
+	if f.buf != nil {
+		br.s.putBuf(f.buf)
+		f.buf = nil
+	}
+	<-br.slots
+}
+
+func (br *blockReader) Read(p []byte) (int, error) {
+	if br.err != nil {
+		return 0, br.err
+	}
+	for len(br.pos) == 0 {
+		if br.cur != nil {
+			br.release(br.cur)
+			br.cur = nil
+		}
+		f, ok := <-br.queue
+		if !ok {
+			if err := br.ctx.Err(); err != nil {
+				br.err = fmt.Errorf("read blocks: %w", err)
+			} else {
+				br.err = io.EOF
+			}
+			return 0, br.err
+		}
+		<-f.done
+		br.cur = f
+		if f.err != nil {
+			br.err = f.err
+			return 0, br.err
+		}
+		data := f.data
+		if f.idx == br.last {
+			data = data[:br.end]
+		}
+		if f.idx == br.first {
+			data = data[br.skip:]
+		}
+		br.pos = data
+	}
+	n := copy(p, br.pos)
+	br.pos = br.pos[n:]
+	return n, nil
+}
+
+// Close stops prefetching and waits for fetches in flight, so no goroutine
+// or buffer outlives the reader.
+func (br *blockReader) Close() error {
+	if br.closed {
+		return nil
+	}
+	br.closed = true
+	br.cancel()
+	if br.cur != nil {
+		br.release(br.cur)
+		br.cur = nil
+	}
+	for f := range br.queue {
+		<-f.done
+		br.release(f)
+	}
+	br.wg.Wait()
+	if br.err == nil || br.err == io.EOF {
+		br.err = errReaderClosed
+	}
+	return nil
+}
+
+var errReaderClosed = fmt.Errorf("read object: reader closed")

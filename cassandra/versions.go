@@ -1,0 +1,256 @@
+package cassandra
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/amphora-s3/amphora/store"
+)
+
+// versionRow is one row of the versions table.
+type versionRow struct {
+	version   gocql.UUID
+	inode     gocql.UUID
+	size      int64
+	blockSize int
+	etag      string
+	owner     string
+	created   time.Time
+	meta      store.Meta
+}
+
+const versionCols = `version, inode, size, block_size, etag, owner, created,
+	content_type, content_encoding, content_disposition, content_language, cache_control, expires, user_meta`
+
+func (r *versionRow) dest() []any {
+	return []any{&r.version, &r.inode, &r.size, &r.blockSize, &r.etag, &r.owner, &r.created,
+		&r.meta.ContentType, &r.meta.ContentEncoding, &r.meta.ContentDisposition, &r.meta.ContentLanguage,
+		&r.meta.CacheControl, &r.meta.Expires, &r.meta.User}
+}
+
+// blocks is the number of blocks holding the version's bytes.
+func (r versionRow) blocks() int {
+	if r.size <= 0 || r.blockSize <= 0 {
+		return 0
+	}
+	return int((r.size + int64(r.blockSize) - 1) / int64(r.blockSize))
+}
+
+func (r versionRow) ref() ref {
+	return ref{version: r.version, inode: r.inode, blockSize: r.blockSize, size: r.size}
+}
+
+func (r versionRow) object(bucket, key string) store.Object {
+	return store.Object{
+		Bucket: bucket, Key: key, VersionID: r.version.String(),
+		Size: r.size, ETag: r.etag, LastModified: r.created, Owner: r.owner,
+		Meta: r.meta, Ref: r.ref(),
+	}
+}
+
+// ref is what store.Object.Ref holds for objects of this store: enough to
+// read the exact version without another metadata read.
+type ref struct {
+	version   gocql.UUID
+	inode     gocql.UUID
+	blockSize int
+	size      int64
+}
+
+// versionRows reads the version rows of key, newest first; limit 0 reads all.
+func (s *Store) versionRows(ctx context.Context, bucketID gocql.UUID, key string, limit int) ([]versionRow, error) {
+	stmt := `SELECT ` + versionCols + ` FROM versions WHERE bucket_id = ? AND key = ?`
+	args := []any{bucketID, []byte(key)}
+	if limit > 0 {
+		stmt += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	iter := s.query(ctx, stmt, args...).Idempotent(true).Iter()
+	var (
+		rows []versionRow
+		r    versionRow
+	)
+	for iter.Scan(r.dest()...) {
+		if len(r.meta.User) == 0 {
+			r.meta.User = nil
+		}
+		rows = append(rows, r)
+		r = versionRow{}
+	}
+	if err := iter.Close(); err != nil {
+		return nil, fmt.Errorf("read versions of %q: %w", key, err)
+	}
+	return rows, nil
+}
+
+// versionByID reads one version of key. Errors: store.ErrNoSuchKey.
+func (s *Store) versionByID(ctx context.Context, bucketID gocql.UUID, key string, version gocql.UUID) (versionRow, error) {
+	var r versionRow
+	err := s.query(ctx, `SELECT `+versionCols+` FROM versions WHERE bucket_id = ? AND key = ? AND version = ?`,
+		bucketID, []byte(key), version).Idempotent(true).Scan(r.dest()...)
+	if errors.Is(err, gocql.ErrNotFound) {
+		return versionRow{}, fmt.Errorf("version %s of %q: %w", version, key, store.ErrNoSuchKey)
+	}
+	if err != nil {
+		return versionRow{}, fmt.Errorf("read version %s of %q: %w", version, key, err)
+	}
+	return r, nil
+}
+
+// compareTimeUUID orders timeuuids the way Cassandra's TimeUUIDType does:
+// by time, then by the remaining bytes compared as signed bytes.
+func compareTimeUUID(a, b gocql.UUID) int {
+	if c := cmp.Compare(a.Timestamp(), b.Timestamp()); c != 0 {
+		return c
+	}
+	for i := 8; i < 16; i++ {
+		if a[i] != b[i] {
+			return cmp.Compare(int8(a[i]), int8(b[i]))
+		}
+	}
+	return 0
+}
+
+// HeadObject returns the current (newest) version of key.
+func (s *Store) HeadObject(ctx context.Context, bucket, key string) (store.Object, error) {
+	b, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return store.Object{}, err
+	}
+	rows, err := s.versionRows(ctx, b.id, key, 1)
+	if err != nil {
+		return store.Object{}, err
+	}
+	if len(rows) == 0 {
+		return store.Object{}, fmt.Errorf("key %q: %w", key, store.ErrNoSuchKey)
+	}
+	return rows[0].object(bucket, key), nil
+}
+
+// DeleteObject removes every version of key. It queues their inodes first
+// (the sweeper deletes blocks only of versions whose row is gone, so an
+// entry left by a failed delete is harmless), then writes one partition
+// tombstone newer than every version: a PUT that started earlier but
+// commits later is shadowed too, as in S3 where the later request wins.
+func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
+	b, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	var rows []versionRow
+	for {
+		readAt := time.Now()
+		if rows, err = s.versionRows(ctx, b.id, key, 0); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		for _, r := range rows {
+			if err := s.enqueueGarbage(ctx, b, key, r); err != nil {
+				return err
+			}
+		}
+		if time.Since(readAt) < s.cfg.GCGrace/4 { // as in commit
+			break
+		}
+	}
+	ts := max(writeTime(s.newVersion()), writeTime(rows[0].version)+1)
+	if err := s.exec(ctx, `DELETE FROM versions USING TIMESTAMP ? WHERE bucket_id = ? AND key = ?`,
+		ts, b.id, []byte(key)); err != nil {
+		return fmt.Errorf("delete versions of %q: %w", key, err)
+	}
+	if err := s.exec(ctx, `DELETE FROM objects USING TIMESTAMP ? WHERE bucket_id = ? AND shard = ? AND key = ?`,
+		ts, b.id, shardOf(key, b.shards), []byte(key)); err != nil {
+		return fmt.Errorf("delete listing of %q: %w", key, err)
+	}
+	return nil
+}
+
+func (s *Store) enqueueGarbage(ctx context.Context, b bucketInfo, key string, r versionRow) error {
+	if r.blocks() == 0 {
+		return nil
+	}
+	return s.enqueue(ctx, s.newEntry(kindGarbage, b, key, r))
+}
+
+// cleanupOlder removes every row older than rows[0] (rows newest first),
+// queueing their inodes first.
+func (s *Store) cleanupOlder(ctx context.Context, b bucketInfo, key string, rows []versionRow) error {
+	if len(rows) < 2 {
+		return nil
+	}
+	for _, r := range rows[1:] {
+		if err := s.enqueueGarbage(ctx, b, key, r); err != nil {
+			return err
+		}
+	}
+	err := s.exec(ctx, `DELETE FROM versions USING TIMESTAMP ? WHERE bucket_id = ? AND key = ? AND version < ?`,
+		writeTime(rows[0].version), b.id, []byte(key), rows[0].version)
+	if err != nil {
+		return fmt.Errorf("delete old versions of %q: %w", key, err)
+	}
+	return nil
+}
+
+// putListing upserts key's listing row from r at r's write timestamp, so
+// the listing converges on the newest version whatever the commit order.
+func (s *Store) putListing(ctx context.Context, b bucketInfo, key string, r versionRow) error {
+	err := s.exec(ctx, `INSERT INTO objects (bucket_id, shard, key, version, inode, size, block_size, etag, modified, owner)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+		b.id, shardOf(key, b.shards), []byte(key), r.version, r.inode, r.size, r.blockSize, r.etag, r.created, r.owner,
+		writeTime(r.version))
+	if err != nil {
+		return fmt.Errorf("update listing of %q: %w", key, err)
+	}
+	return nil
+}
+
+// listingState is what a listing row says: which version, written when.
+type listingState struct {
+	found   bool
+	version gocql.UUID
+	wt      int64 // write timestamp of the row
+}
+
+func (s *Store) readListing(ctx context.Context, b bucketInfo, key string) (listingState, error) {
+	var l listingState
+	err := s.query(ctx, `SELECT version, writetime(version) FROM objects WHERE bucket_id = ? AND shard = ? AND key = ?`,
+		b.id, shardOf(key, b.shards), []byte(key)).Idempotent(true).Scan(&l.version, &l.wt)
+	switch {
+	case err == nil:
+		l.found = true
+	case !errors.Is(err, gocql.ErrNotFound):
+		return l, fmt.Errorf("read listing of %q: %w", key, err)
+	}
+	return l, nil
+}
+
+// repairListing makes key's listing row agree with top, the newest version
+// row (nil: none). A PUT writes its version row before its listing row and
+// a DELETE its partition tombstone before the listing tombstone, so a
+// frontend dying between the two leaves a listing the sweeper fixes here.
+//
+// l must have been read before the version rows: a listing row can only
+// name a version whose row was written earlier, so if that version is not
+// among the rows read after it, the row is stale. Writes use the
+// timestamps the interrupted request would have used (or the stale row's
+// own), so they never override a newer request.
+func (s *Store) repairListing(ctx context.Context, b bucketInfo, key string, l listingState, top *versionRow) error {
+	switch {
+	case top != nil && (!l.found || (l.version != top.version && l.wt < writeTime(top.version))):
+		return s.putListing(ctx, b, key, *top)
+	case top == nil && l.found:
+		err := s.exec(ctx, `DELETE FROM objects USING TIMESTAMP ? WHERE bucket_id = ? AND shard = ? AND key = ?`,
+			l.wt, b.id, shardOf(key, b.shards), []byte(key))
+		if err != nil {
+			return fmt.Errorf("delete stale listing of %q: %w", key, err)
+		}
+	}
+	return nil
+}

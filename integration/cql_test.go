@@ -1,0 +1,43 @@
+package integration
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+)
+
+// blocksTable holds object bytes, one row per block (schema/*.cql).
+const blocksTable = "blocks"
+
+// cqlSession opens a session on the server's keyspace, closed at test end.
+func cqlSession(t *testing.T, s *server) *gocql.Session {
+	t.Helper()
+	c := gocql.NewCluster(s.Hosts...)
+	c.Keyspace = s.Keyspace
+	c.Consistency = gocql.One
+	c.Timeout = 30 * time.Second
+	c.ConnectTimeout = 10 * time.Second
+	sess, err := c.CreateSession()
+	if err != nil {
+		t.Fatalf("cql session on %s: %v", s.Keyspace, err)
+	}
+	t.Cleanup(sess.Close)
+	return sess
+}
+
+// countBlocks is the number of block rows in the keyspace.
+func countBlocks(t *testing.T, sess *gocql.Session) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var n int64
+	if err := sess.Query("SELECT COUNT(*) FROM "+blocksTable).ScanContext(ctx, &n); err != nil {
+		t.Fatalf("count %s: %v", blocksTable, err)
+	}
+	return n
+}
+
+// blocksFor is how many blocks an object of size bytes occupies.
+func blocksFor(size, block int64) int64 { return (size + block - 1) / block }
