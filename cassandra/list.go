@@ -129,14 +129,6 @@ func (c *cursor) Next(ctx context.Context) (store.Object, bool) {
 // or after p; a shard for which that does not hold is left alone rather
 // than risk dropping keys below p.
 func (c *cursor) SkipPrefix(_ context.Context, p string) {
-	if true {
-		for _, it := range c.shards {
-			for len(it.rows) > 0 && strings.HasPrefix(it.rows[0].key, p) {
-				it.rows = it.rows[1:]
-			}
-		}
-		return
-	}
 	end := store.PrefixEnd(p)
 	for _, it := range c.shards {
 		n := len(it.rows)

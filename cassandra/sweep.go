@@ -190,7 +190,8 @@ func (sw *sweep) entry(ctx context.Context, e *gcEntry) error {
 		// Not committed, or the commit is still in the air after a
 		// timeout: a tombstone at the version's own timestamp wins over
 		// that commit whenever it lands.
-		var err error
+		err := s.exec(ctx, `DELETE FROM versions USING TIMESTAMP ? WHERE bucket_id = ? AND key = ? AND version = ?`,
+			writeTime(e.version), b.id, []byte(e.key), e.version)
 		if err != nil {
 			return fmt.Errorf("fence version %s of %q: %w", e.version, e.key, err)
 		}
