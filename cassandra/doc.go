@@ -31,8 +31,9 @@
 // clustering key is a blob of the key's UTF-8 bytes: CQL compares blobs
 // bytewise, which is S3's order, and range bounds such as
 // store.PrefixEnd(p), which may be invalid UTF-8, stay legal. The cursor
-// merges the N shards lazily (a page per shard, fetched concurrently,
-// page size from MaxKeys, growing up to 1000) with queries of the form
+// merges the N shards lazily (a page per shard, fetched concurrently; the
+// first page is each shard's share of MaxKeys, or at most 32 rows with a
+// delimiter, and pages double up to 1000) with queries of the form
 // key > after AND key < PrefixEnd(prefix). SkipPrefix(p) drops p's keys
 // from the pages already fetched and re-queries a shard from PrefixEnd(p)
 // only when its page ends inside p, so a delimiter listing never reads the
@@ -128,9 +129,12 @@
 //   - if it is absent and the entry is an upload intent, the sweeper first
 //     writes a row tombstone for that version at the version's own
 //     timestamp (a fence: a commit landing later, say from a hint, is
-//     shadowed for ever), then deletes the blocks. If a newer version
-//     exists, the absent one may have been current for a while, so it is
-//     queued again as garbage and deleted one grace period later instead;
+//     shadowed for ever). If an older version is current, the upload was
+//     never visible and its blocks are deleted now. Otherwise it may have
+//     been current until a moment ago (committed, then replaced or
+//     deleted), so it is queued again as garbage and its blocks go one
+//     grace period later. Failed uploads normally never get here: the
+//     frontend deletes their blocks at once; this is the crash path;
 //   - garbage whose version is absent: the blocks are deleted.
 //
 // Then the entry goes. Every step is idempotent, so several sweepers may

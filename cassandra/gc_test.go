@@ -102,6 +102,12 @@ func TestGCFailedUpload(t *testing.T) {
 	if n := countBlocks(t, s, intents[2].inode, 4); n != 4 {
 		t.Fatalf("blocks swept before the grace period: %d of 4 left", n)
 	}
+	// New keys: the first pass after the grace period fences the versions
+	// and gives them one more grace period, the next reclaims them.
+	sweepAfterGrace(t, s)
+	if n := countBlocks(t, s, intents[2].inode, 4); n != 4 {
+		t.Fatalf("first pass reclaimed too early: %d of 4 blocks left", n)
+	}
 	sweepAfterGrace(t, s)
 	for _, e := range intents {
 		if n := countBlocks(t, s, e.inode, 4); n != 0 {
@@ -154,6 +160,10 @@ func TestGCOverwriteAndDelete(t *testing.T) {
 	v1 := mustPut(t, s, "gc", "k", d1)
 	d2 := randomBytes(t, 2*testBlockSize+5)
 	v2 := mustPut(t, s, "gc", "k", d2)
+	b, _ := s.bucket(ctx, "gc")
+	if rows, err := s.versionRows(ctx, b.id, "k", 0); err != nil || len(rows) != 1 {
+		t.Fatalf("the overwrite left %d version rows (%v), want 1", len(rows), err)
+	}
 
 	if _, err := s.Sweep(ctx); err != nil {
 		t.Fatal(err)
@@ -205,7 +215,7 @@ func TestGCNeverSweepsLiveVersions(t *testing.T) {
 	)
 	var (
 		mu       sync.Mutex
-		payloads = map[string][]byte{} // etag -> bytes
+		payloads = map[string][]byte{}  // etag -> bytes
 		inodes   = map[gocql.UUID]int{} // every stored inode -> blocks
 	)
 	put := func(k string, data []byte) {
@@ -302,5 +312,41 @@ func TestGCNeverSweepsLiveVersions(t *testing.T) {
 		case !current[in] && got != 0:
 			t.Errorf("replaced inode %s still has %d of %d blocks", in, got, n)
 		}
+	}
+}
+
+// A version deleted just before its upload intent comes due keeps its
+// blocks for a full grace period after the delete, not just until the
+// intent is swept: a GET that looked it up before the delete may still be
+// streaming it.
+func TestGCGraceCountsFromDelete(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, func(c *Config) { c.GCGrace = 2 * time.Second })
+	ctx := context.Background()
+	mustCreateBucket(t, s, "gc")
+	data := randomBytes(t, 2*testBlockSize)
+	obj := mustPut(t, s, "gc", "k", data)
+	rc, err := s.ReadObject(ctx, obj, 0, -1) // a GET already under way
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	time.Sleep(s.cfg.GCGrace - 500*time.Millisecond)
+	if err := s.DeleteObject(ctx, "gc", "k"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(600 * time.Millisecond) // the upload intent is now due
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := countBlocks(t, s, inodeOf(t, obj), 2); n != 2 {
+		t.Fatalf("blocks reclaimed %s after the delete: %d of 2 left", 600*time.Millisecond, n)
+	}
+	if got, err := io.ReadAll(rc); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("GET under way when the key was deleted: %d bytes, %v", len(got), err)
+	}
+	sweepAfterGrace(t, s)
+	if n := countBlocks(t, s, inodeOf(t, obj), 2); n != 0 {
+		t.Errorf("%d blocks remain a grace period after the delete", n)
 	}
 }

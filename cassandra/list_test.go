@@ -94,6 +94,9 @@ func TestListDelimiterSkipsPrefixes(t *testing.T) {
 		if !res.IsTruncated {
 			break
 		}
+		if res.NextAfter <= in.After {
+			t.Fatalf("NextAfter %q does not advance past %q", res.NextAfter, in.After)
+		}
 		in.After = res.NextAfter
 	}
 	if want := []string{"big/a", "big/huge/", "big/z", "big/zz/"}; !slices.Equal(entries, want) {
@@ -169,6 +172,9 @@ func TestListShardCounts(t *testing.T) {
 						}
 						if !res.IsTruncated {
 							break
+						}
+						if res.NextAfter <= in.After {
+							t.Fatalf("NextAfter %q does not advance past %q", res.NextAfter, in.After)
 						}
 						in.After = res.NextAfter
 					}

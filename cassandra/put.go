@@ -30,6 +30,9 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if err != nil {
 		return store.Object{}, err
 	}
+	if in.Body == nil {
+		in.Body = bytes.NewReader(nil)
+	}
 	inode, err := randomUUID()
 	if err != nil {
 		return store.Object{}, fmt.Errorf("allocate inode: %w", err)
@@ -44,13 +47,11 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 		row.meta.User = nil
 	}
 
-	// Intent first: from here on a crash leaves nothing the sweeper cannot find.
-	var intent *gcEntry
-	if n := row.blocks(); n > 0 {
-		intent = s.newEntry(kindUpload, b, in.Key, row)
-		if err := s.enqueue(ctx, intent); err != nil {
-			return store.Object{}, fmt.Errorf("record upload intent: %w", err)
-		}
+	// Intent first: from here on a crash leaves nothing the sweeper cannot
+	// find. (Empty objects get one too: the sweeper also repairs listings.)
+	intent := s.newEntry(kindUpload, b, in.Key, row)
+	if err := s.enqueue(ctx, intent); err != nil {
+		return store.Object{}, fmt.Errorf("record upload intent: %w", err)
 	}
 	sum, written, err := s.writeBlocks(ctx, inode, in.Body, in.Size, intent)
 	if err == nil && in.ContentMD5 != nil && !bytes.Equal(sum, in.ContentMD5) {

@@ -39,11 +39,16 @@ func (s *Store) ReadObject(ctx context.Context, obj store.Object, off, n int64) 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	br := &blockReader{
+		getBuf: s.getBuf, putBuf: s.putBuf,
 		s: s, ref: r, ctx: ctx, cancel: cancel,
 		first: int(off / bs), last: int((end - 1) / bs),
 		skip: int(off % bs), end: int(end - (end-1)/bs*bs),
 		queue: make(chan *fetch, s.cfg.BlocksInFlight),
 		slots: make(chan struct{}, s.cfg.BlocksInFlight),
+	}
+	if r.blockSize > s.cfg.BlockSize { // written under a larger block size than configured now
+		br.getBuf = func() *[]byte { b := make([]byte, r.blockSize); return &b }
+		br.putBuf = func(*[]byte) {}
 	}
 	br.wg.Add(1)
 	go br.prefetch()
@@ -82,6 +87,8 @@ type fetch struct {
 // pooled buffer) until Read has consumed it.
 type blockReader struct {
 	s           *Store
+	getBuf      func() *[]byte
+	putBuf      func(*[]byte)
 	ref         ref
 	ctx         context.Context
 	cancel      context.CancelFunc
@@ -107,7 +114,7 @@ func (br *blockReader) prefetch() {
 		case <-br.ctx.Done():
 			return
 		}
-		f := &fetch{idx: idx, buf: br.s.getBuf(), done: make(chan struct{})}
+		f := &fetch{idx: idx, buf: br.getBuf(), done: make(chan struct{})}
 		br.wg.Add(1)
 		go func() {
 			defer br.wg.Done()
@@ -126,7 +133,7 @@ func (br *blockReader) prefetch() {
 
 func (br *blockReader) release(f *fetch) {
 	if f.buf != nil {
-		br.s.putBuf(f.buf)
+		br.putBuf(f.buf)
 		f.buf = nil
 	}
 	<-br.slots

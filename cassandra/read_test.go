@@ -158,3 +158,32 @@ func TestReaderCloseStopsFetching(t *testing.T) {
 		t.Error("Read after Close succeeded")
 	}
 }
+
+// Objects keep the block size they were written with: a frontend
+// configured with another size reads them all the same.
+func TestReadOtherBlockSize(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	big := openStore(t, cfg, true)
+	cfg.BlockSize = testBlockSize / 4
+	small := openStore(t, cfg, false)
+	mustCreateBucket(t, big, "bs")
+	d1 := randomBytes(t, 3*testBlockSize+5)
+	o1 := mustPut(t, big, "bs", "written-big", d1)
+	d2 := randomBytes(t, 3*testBlockSize+5)
+	o2 := mustPut(t, small, "bs", "written-small", d2)
+	for _, s := range []*Store{big, small} {
+		for _, c := range []struct {
+			obj  store.Object
+			data []byte
+		}{{o1, d1}, {o2, d2}} {
+			h, err := s.HeadObject(context.Background(), "bs", c.obj.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := mustRead(t, s, h, 7, -1); !bytes.Equal(got, c.data[7:]) {
+				t.Errorf("store with block size %d reading %s: wrong bytes", s.cfg.BlockSize, c.obj.Key)
+			}
+		}
+	}
+}

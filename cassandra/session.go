@@ -48,7 +48,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 		return nil, fmt.Errorf("connect to cassandra %v: %w", st.Hosts, err)
 	}
-	s := &Store{cfg: st, sess: sess, log: st.Logger.With().Str("component", "cassandra").Logger()}
+	s := &Store{cfg: st, sess: sess, log: st.Logger}
 	s.bufs.New = func() any { b := make([]byte, st.BlockSize); return &b }
 	s.holder = gocql.TimeUUID().String()
 	if err := s.checkSchema(ctx); err != nil {
@@ -104,7 +104,7 @@ func newCluster(st settings, keyspace string) *gocql.ClusterConfig {
 	c.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(fallback, gocql.ShuffleReplicas())
 	// Retries only ever apply to statements marked idempotent.
 	c.RetryPolicy = &gocql.ExponentialBackoffRetryPolicy{NumRetries: 3, Min: 50 * time.Millisecond, Max: time.Second}
-	c.Logger = gocqlzerolog.NewZerologLogger(st.Logger.With().Str("component", "gocql").Logger())
+	c.Logger = gocqlzerolog.NewZerologLogger(st.Logger.With().Str("driver", "gocql").Logger())
 	c.QueryObserver = st.observer
 	return c
 }

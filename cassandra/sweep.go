@@ -195,9 +195,11 @@ func (sw *sweep) entry(ctx context.Context, e *gcEntry) error {
 		if err != nil {
 			return fmt.Errorf("fence version %s of %q: %w", e.version, e.key, err)
 		}
-		if top != nil && compareTimeUUID(top.version, e.version) > 0 {
-			// A newer version exists, so this one may have been current
-			// until recently: its readers get a full grace period.
+		if top == nil || compareTimeUUID(top.version, e.version) > 0 {
+			// The version may have been current until a newer one or a
+			// delete replaced it just now: its readers get a full grace
+			// period. (Only when an older version is current can this one
+			// never have been: its commit would have removed older rows.)
 			g := *e
 			g.kind = kindGarbage
 			g.setDue(time.Now().Add(s.cfg.GCGrace))

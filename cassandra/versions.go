@@ -173,9 +173,6 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
 }
 
 func (s *Store) enqueueGarbage(ctx context.Context, b bucketInfo, key string, r versionRow) error {
-	if r.blocks() == 0 {
-		return nil
-	}
 	return s.enqueue(ctx, s.newEntry(kindGarbage, b, key, r))
 }
 

@@ -88,6 +88,7 @@ func parseFS(fsys fs.FS, dir string) ([]Migration, error) {
 
 // Split cuts CQL text into statements at semicolons outside string
 // literals, dropping "--" and "//" line comments and surrounding space.
+// Block comments are not supported.
 func Split(text string) ([]string, error) {
 	var (
 		stmts []string
