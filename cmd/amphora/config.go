@@ -66,6 +66,7 @@ type StorageConfig struct {
 	GCGrace        Duration `toml:"gc_grace"`
 	SweepInterval  Duration `toml:"sweep_interval"`
 	Sweeper        bool     `toml:"sweeper"`
+	ListingShards  int      `toml:"listing_shards"`
 }
 
 // CredentialConfig is one static access key pair mapped to a tenant.
@@ -133,6 +134,7 @@ func defaults() Config {
 			GCGrace:        Duration{15 * time.Minute},
 			SweepInterval:  Duration{time.Minute},
 			Sweeper:        true,
+			ListingShards:  8,
 		},
 	}
 }
@@ -256,6 +258,9 @@ func (c Config) validate() []string {
 	}
 	if st.SweepInterval.Duration <= 0 {
 		add("storage.sweep_interval must be positive")
+	}
+	if st.ListingShards < 1 || st.ListingShards > 1024 {
+		add("storage.listing_shards %d must be between 1 and 1024", st.ListingShards)
 	}
 
 	if len(c.Credentials) == 0 {

@@ -37,6 +37,7 @@ func storeConfig(c Config) cassandra.Config {
 		BlocksInFlight: c.Storage.BlocksInFlight,
 		GCGrace:        c.Storage.GCGrace.Duration,
 		SweepInterval:  c.Storage.SweepInterval.Duration,
+		ListingShards:  c.Storage.ListingShards,
 	}
 }
 
