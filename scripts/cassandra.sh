@@ -62,7 +62,7 @@ fetch() {
 </project>
 EOF
 	mkdir -p "$LIB.partial"
-	(cd "$tmp" && mvn -q -B dependency:copy-dependencies -DoutputDirectory="$LIB.partial") ||
+	(cd "$tmp" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -DoutputDirectory="$LIB.partial") ||
 		die "maven could not fetch cassandra-all $VERSION"
 	rm -rf "$LIB" "$tmp"
 	mv "$LIB.partial" "$LIB"
@@ -158,7 +158,7 @@ start() {
 	local jamm
 	jamm=$(ls "$LIB"/jamm-*.jar | head -1)
 	local opts=(
-		-Xms"$HEAP" -Xmx"$HEAP" -Xss256k -XX:+UseG1GC -XX:ActiveProcessorCount="$cpus"
+		-Xms"$HEAP" -Xmx"$HEAP" -Xss256k -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -XX:ActiveProcessorCount="$cpus"
 		-Djava.net.preferIPv4Stack=true -Dchronicle.analytics.disable=true
 		-Djdk.attach.allowAttachSelf=true -javaagent:"$jamm" -Dio.netty.tryReflectionSetAccessible=true
 		-Dcassandra-foreground=yes
