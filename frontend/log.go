@@ -91,7 +91,7 @@ func (s *server) accessLog(rec *recorder, r *http.Request, ri *reqInfo) {
 		Int("status", status).
 		Int64("bytes_in", ri.bytesIn).
 		Int64("bytes_out", rec.bytes).
-		Dur("duration", time.Since(ri.start)).
+		Float64("duration_ms", float64(time.Since(ri.start).Microseconds())/1000).
 		Str("remote", r.RemoteAddr).
 		Str("access_key", ri.access).
 		Str("tenant", ri.ident.Tenant).
