@@ -155,7 +155,10 @@ func (s *Store) bucketEmpty(ctx context.Context, b bucketInfo) (bool, error) {
 	return err == nil, err
 }
 
-// ListBuckets returns owner's buckets in name order.
+// ListBuckets returns owner's buckets in name order. buckets_by_owner is
+// checked against the claims in buckets (one IN query), so a DeleteBucket
+// that died between its two writes leaves no ghost entry: a name whose
+// claim is gone, or now belongs to another owner, is left out.
 func (s *Store) ListBuckets(ctx context.Context, owner string) ([]store.Bucket, error) {
 	iter := s.query(ctx, `SELECT name, location, created FROM buckets_by_owner WHERE owner = ?`, owner).
 		Idempotent(true).Iter()
@@ -169,5 +172,36 @@ func (s *Store) ListBuckets(ctx context.Context, owner string) ([]store.Bucket, 
 	if err := iter.Close(); err != nil {
 		return nil, fmt.Errorf("list buckets of %q: %w", owner, err)
 	}
-	return out, nil
+	if len(out) == 0 {
+		return out, nil
+	}
+	claimed, err := s.claimOwners(ctx, out)
+	if err != nil {
+		return nil, err
+	}
+	kept := out[:0]
+	for _, b := range out {
+		if claimed[b.Name] == owner {
+			kept = append(kept, b)
+		}
+	}
+	return kept, nil
+}
+
+// claimOwners returns the owner of each claimed name among bs.
+func (s *Store) claimOwners(ctx context.Context, bs []store.Bucket) (map[string]string, error) {
+	names := make([]string, len(bs))
+	for i, b := range bs {
+		names[i] = b.Name
+	}
+	owners := make(map[string]string, len(names))
+	iter := s.query(ctx, `SELECT name, owner FROM buckets WHERE name IN ?`, names).Idempotent(true).Iter()
+	var name, owner string
+	for iter.Scan(&name, &owner) {
+		owners[name] = owner
+	}
+	if err := iter.Close(); err != nil {
+		return nil, fmt.Errorf("check bucket claims: %w", err)
+	}
+	return owners, nil
 }

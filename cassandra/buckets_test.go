@@ -130,3 +130,39 @@ func TestDeleteBucketNotEmpty(t *testing.T) {
 		t.Fatalf("DeleteBucket when empty: %v", err)
 	}
 }
+
+// A DeleteBucket that died after its LWT but before removing the owner
+// row must not leave a ghost in ListBuckets.
+func TestListBucketsHidesGhosts(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	for _, name := range []string{"ghost-a", "ghost-b", "ghost-c"} {
+		if err := s.CreateBucket(ctx, store.Bucket{Name: name, Owner: "tenant-a"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The crash: the claim is gone, the owner row stays.
+	if err := s.exec(ctx, `DELETE FROM buckets WHERE name = ?`, "ghost-b"); err != nil {
+		t.Fatal(err)
+	}
+	// And another tenant claims the freed name.
+	if err := s.CreateBucket(ctx, store.Bucket{Name: "ghost-b", Owner: "tenant-b"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListBuckets(ctx, "tenant-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, b := range got {
+		names = append(names, b.Name)
+	}
+	if fmt.Sprint(names) != "[ghost-a ghost-c]" {
+		t.Fatalf("tenant-a lists %v, want [ghost-a ghost-c]", names)
+	}
+	got, err = s.ListBuckets(ctx, "tenant-b")
+	if err != nil || len(got) != 1 || got[0].Name != "ghost-b" {
+		t.Fatalf("tenant-b lists %v (%v), want [ghost-b]", got, err)
+	}
+}
