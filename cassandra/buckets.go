@@ -26,8 +26,19 @@ func (b bucketInfo) public() store.Bucket {
 	return store.Bucket{Name: b.name, Owner: b.owner, Location: b.location, Created: b.created}
 }
 
-// bucket reads name's row. Errors: store.ErrNoSuchBucket.
+// bucketMemoKey memoizes a bucket's row for one request (store.Memo).
+type bucketMemoKey struct {
+	s    *Store
+	name string
+}
+
+// bucket reads name's row, once per request when ctx carries a
+// store.Memo. Errors: store.ErrNoSuchBucket.
 func (s *Store) bucket(ctx context.Context, name string) (bucketInfo, error) {
+	memo := store.MemoFrom(ctx)
+	if v, ok := memo.Load(bucketMemoKey{s, name}); ok {
+		return v.(bucketInfo), nil
+	}
 	b := bucketInfo{name: name}
 	err := s.query(ctx, `SELECT id, owner, location, created, shards FROM buckets WHERE name = ?`, name).
 		Idempotent(true).Scan(&b.id, &b.owner, &b.location, &b.created, &b.shards)
@@ -40,6 +51,7 @@ func (s *Store) bucket(ctx context.Context, name string) (bucketInfo, error) {
 	if b.shards < 1 {
 		return bucketInfo{}, fmt.Errorf("bucket %q has %d listing shards", name, b.shards)
 	}
+	memo.Store(bucketMemoKey{s, name}, b)
 	return b, nil
 }
 
@@ -123,6 +135,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	if err != nil {
 		return fmt.Errorf("delete bucket %q: %w", name, err)
 	}
+	store.MemoFrom(ctx).Forget(bucketMemoKey{s, name})
 	if !applied {
 		return fmt.Errorf("bucket %q: %w", name, store.ErrNoSuchBucket)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -164,5 +165,47 @@ func TestListBucketsHidesGhosts(t *testing.T) {
 	got, err = s.ListBuckets(ctx, "tenant-b")
 	if err != nil || len(got) != 1 || got[0].Name != "ghost-b" {
 		t.Fatalf("tenant-b lists %v (%v), want [ghost-b]", got, err)
+	}
+}
+
+// Within one request (a context carrying a store.Memo) the bucket's row is
+// read once, however many calls the frontend makes on the bucket; without
+// a memo every call reads it.
+func TestBucketRowReadOncePerRequest(t *testing.T) {
+	t.Parallel()
+	counter := &queryCounter{}
+	s := newStore(t, func(c *Config) { c.observer = counter })
+	mustCreateBucket(t, s, "memo")
+	mustPut(t, s, "memo", "k", []byte("hello"))
+	bucketReads := func() int {
+		counter.mu.Lock()
+		defer counter.mu.Unlock()
+		n := 0
+		for _, stmt := range counter.stmts {
+			if strings.Contains(stmt, "FROM buckets WHERE") {
+				n++
+			}
+		}
+		return n
+	}
+	calls := func(ctx context.Context) {
+		if _, err := s.GetBucket(ctx, "memo"); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if _, err := s.HeadObject(ctx, "memo", "k"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	counter.reset()
+	calls(store.WithMemo(context.Background()))
+	if n := bucketReads(); n != 1 {
+		t.Fatalf("with a memo the bucket row was read %d times, want 1", n)
+	}
+	counter.reset()
+	calls(context.Background())
+	if n := bucketReads(); n != 4 {
+		t.Fatalf("without a memo the bucket row was read %d times, want 4", n)
 	}
 }

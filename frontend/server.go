@@ -147,7 +147,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("x-amz-id-2", hostID(ri.id))
 
 	logger := s.log.With().Str("request_id", ri.id).Logger()
-	ctx := logger.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
+	ctx := logger.WithContext(context.WithValue(store.WithMemo(r.Context()), ctxKey{}, ri))
 	r = r.WithContext(ctx)
 	if r.Body != nil {
 		r.Body = &countingBody{ReadCloser: r.Body, n: &ri.bytesIn}
