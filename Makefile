@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 CASSANDRA_HOSTS ?=
 TEST_TIMEOUT ?= 30m
 
-.PHONY: all build run test test-unit check cassandra cassandra-stop cassandra-status clean
+.PHONY: all build run test test-unit check cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop clean
 
 all: build
 
@@ -43,6 +43,13 @@ cassandra-stop:
 
 cassandra-status:
 	@scripts/cassandra.sh status
+
+## cassandra-ring: a three-node ring on 127.0.0.1-3 (stop the single node first: they share 127.0.0.1)
+cassandra-ring:
+	@scripts/cassandra.sh ring-start
+
+cassandra-ring-stop:
+	@scripts/cassandra.sh ring-stop
 
 clean:
 	rm -rf bin

@@ -5,6 +5,11 @@
 #   scripts/cassandra.sh stop    stop node N by its pid (SIGTERM, then SIGKILL after a timeout)
 #   scripts/cassandra.sh status  print whether node N answers CQL
 #   scripts/cassandra.sh fetch   only fetch the jars
+#   scripts/cassandra.sh ring-start / ring-stop
+#                                a three-node ring on 127.0.0.1-3 (data under
+#                                ~/.local/share/amphora/cassandra-ring unless
+#                                CASSANDRA_HOME_DIR says otherwise), started one
+#                                node at a time, stopped in reverse order
 #
 # Settings (environment):
 #   CASSANDRA_VERSION    5.0.8
@@ -236,10 +241,26 @@ status() {
 	fi
 }
 
+# ring runs this script for nodes 1..3 of a three-node ring.
+ring() {
+	local action=$1 nodes
+	nodes="1 2 3"
+	[ "$action" = stop ] && nodes="3 2 1"
+	for n in $nodes; do
+		CASSANDRA_HOME_DIR=${CASSANDRA_HOME_DIR:-$HOME/.local/share/amphora/cassandra-ring} \
+			CASSANDRA_NODES=3 CASSANDRA_NODE=$n "$0" "$action"
+	done
+	if [ "$action" = start ]; then
+		echo "cassandra.sh: ring up: hosts = [\"127.0.0.1\", \"127.0.0.2\", \"127.0.0.3\"] (SimpleSnitch datacenter: datacenter1)"
+	fi
+}
+
 case "${1:-}" in
 start) start ;;
+ring-start) ring start ;;
+ring-stop) ring stop ;;
 stop) stop ;;
 status) status ;;
 fetch) need_java; fetch ;;
-*) echo "usage: $0 start|stop|status|fetch" >&2; exit 2 ;;
+*) echo "usage: $0 start|stop|status|fetch|ring-start|ring-stop" >&2; exit 2 ;;
 esac
