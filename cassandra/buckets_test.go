@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/amphora-s3/amphora/store"
+	"github.com/amphora-s3/amphora/store/storetest"
 )
 
 // Two frontends (two sessions) race to claim the same names: the LWT lets
@@ -35,31 +36,7 @@ func TestBucketClaimRaceAcrossFrontends(t *testing.T) {
 		}
 		close(start)
 		wg.Wait()
-		winner := -1
-		for i, err := range errs {
-			if err == nil {
-				if winner >= 0 {
-					t.Fatalf("round %d: racers %d and %d both claimed %s", round, winner, i, name)
-				}
-				winner = i
-			}
-		}
-		if winner < 0 {
-			t.Fatalf("round %d: nobody claimed %s: %v", round, name, errors.Join(errs...))
-		}
-		for i, err := range errs {
-			switch {
-			case i == winner:
-			case owners[i%3] == owners[winner%3]:
-				if !errors.Is(err, store.ErrBucketAlreadyOwnedByYou) {
-					t.Errorf("round %d racer %d: %v, want ErrBucketAlreadyOwnedByYou", round, i, err)
-				}
-			default:
-				if !errors.Is(err, store.ErrBucketAlreadyExists) {
-					t.Errorf("round %d racer %d: %v, want ErrBucketAlreadyExists", round, i, err)
-				}
-			}
-		}
+		winner := storetest.CheckClaimRace(t, name, errs, func(i int) string { return owners[i%3] })
 		got, err := b.GetBucket(ctx, name)
 		if err != nil || got.Owner != owners[winner%3] {
 			t.Errorf("round %d: GetBucket = %+v, %v; want owner %s", round, got, err, owners[winner%3])

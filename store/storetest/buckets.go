@@ -84,29 +84,8 @@ func (s *suite) testBucketCreateRace(t *testing.T) {
 		close(start)
 		wg.Wait()
 
-		winner := -1
-		for i, err := range errs {
-			if err == nil {
-				if winner >= 0 {
-					t.Fatalf("round %d: racers %d and %d both created %q", round, winner, i, name)
-				}
-				winner = i
-			}
-		}
-		if winner < 0 {
-			t.Fatalf("round %d: nobody created %q: %v", round, name, errors.Join(errs...))
-		}
+		winner := CheckClaimRace(t, name, errs, func(i int) string { return owners[i%2] })
 		w := owners[winner%2]
-		for i, err := range errs {
-			if i == winner {
-				continue
-			}
-			want := store.ErrBucketAlreadyExists
-			if owners[i%2] == w {
-				want = store.ErrBucketAlreadyOwnedByYou
-			}
-			wantErr(t, "losing CreateBucket", err, want)
-		}
 		if b, err := st.GetBucket(ctx, name); err != nil || b.Owner != w {
 			t.Errorf("round %d: GetBucket = %+v, %v; want owner %q", round, b, err, w)
 		}
@@ -218,4 +197,39 @@ func bucketNames(t *testing.T, st store.Store, owner string) []string {
 		names = append(names, b.Name)
 	}
 	return names
+}
+
+// CheckClaimRace checks the outcome of racing CreateBucket calls on name:
+// errs[i] is racer i's result and ownerOf(i) the tenant it claimed for.
+// Exactly one racer must win; every loser must get
+// ErrBucketAlreadyOwnedByYou when it shares the winner's tenant and
+// ErrBucketAlreadyExists otherwise. It returns the winner's index. Stores
+// with races of their own to prove (several sessions, say) call it too.
+func CheckClaimRace(t testing.TB, name string, errs []error, ownerOf func(i int) string) int {
+	t.Helper()
+	winner := -1
+	for i, err := range errs {
+		if err == nil {
+			if winner >= 0 {
+				t.Fatalf("racers %d and %d both created %q", winner, i, name)
+			}
+			winner = i
+		}
+	}
+	if winner < 0 {
+		t.Fatalf("nobody created %q: %v", name, errors.Join(errs...))
+	}
+	for i, err := range errs {
+		if i == winner {
+			continue
+		}
+		want := store.ErrBucketAlreadyExists
+		if ownerOf(i) == ownerOf(winner) {
+			want = store.ErrBucketAlreadyOwnedByYou
+		}
+		if !errors.Is(err, want) {
+			t.Errorf("racer %d for %q: error %v, want %v", i, name, err, want)
+		}
+	}
+	return winner
 }
