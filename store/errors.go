@@ -16,4 +16,21 @@ var (
 	ErrIncompleteBody = errors.New("body shorter than declared size")
 	// ErrCorrupt: stored bytes fail their checksum. Never a client's fault.
 	ErrCorrupt = errors.New("stored block fails its checksum")
+
+	// ErrPreconditionFailed: a conditional write's condition is false.
+	ErrPreconditionFailed = errors.New("precondition failed")
+	// ErrConditionalConflict: another conditional write of the same key
+	// was committing at the same time; the client may retry.
+	ErrConditionalConflict = errors.New("conflicting conditional write in progress")
+
+	// ErrNoSuchUpload: the multipart upload does not exist (never did, was
+	// aborted, or was completed).
+	ErrNoSuchUpload = errors.New("no such multipart upload")
+	// ErrInvalidPart: a part named in a completion was not uploaded, or
+	// its ETag does not match.
+	ErrInvalidPart = errors.New("invalid part")
+	// ErrInvalidPartOrder: a completion's part numbers are not ascending.
+	ErrInvalidPartOrder = errors.New("parts not in ascending order")
+	// ErrEntityTooSmall: a part other than the last is under MinPartSize.
+	ErrEntityTooSmall = errors.New("part smaller than the minimum allowed size")
 )

@@ -17,6 +17,7 @@ import (
 type Store interface {
 	Buckets
 	Objects
+	Multipart
 }
 
 // Buckets manages bucket names and their owners.
@@ -48,8 +49,15 @@ type Objects interface {
 	// Errors: ErrNoSuchBucket, ErrBadDigest (in.ContentMD5 does not match),
 	// ErrIncompleteBody (Body ended before Size bytes, including Body's own
 	// io.ErrUnexpectedEOF, which is how net/http reports a client that hung
-	// up), other errors from Body wrapped, and context errors wrapped.
-	// Bytes beyond Size are not read.
+	// up), other errors from Body wrapped, errors from in.Verify wrapped,
+	// and context errors wrapped. Bytes beyond Size are not read.
+	//
+	// Conditional puts (in.IfNoneMatch, in.IfMatch) are decided atomically
+	// at the commit, after the body is stored: ErrPreconditionFailed when
+	// the condition is false, ErrNoSuchKey for IfMatch on a missing key,
+	// ErrConditionalConflict when another conditional write of the key is
+	// committing at the same moment. Two racing conditional writers never
+	// both win.
 	PutObject(ctx context.Context, in PutInput) (Object, error)
 
 	// HeadObject returns the current version of key.
@@ -108,6 +116,13 @@ type Object struct {
 	LastModified time.Time // UTC, millisecond precision
 	Owner        string    // tenant id of the writer
 	Meta         Meta
+	// Parts is the number of parts of an object made by
+	// CompleteMultipartUpload; 0 for a single PUT. Its ETag is then
+	// md5(concat(part md5s)) in hex followed by "-<Parts>".
+	Parts int
+	// Checksum is the additional checksum stored with the object (zero
+	// when the client asked for none).
+	Checksum Checksum
 
 	// Ref locates the bytes for ReadObject. It belongs to the store that
 	// returned the Object; other packages only carry it back.
@@ -124,6 +139,27 @@ type PutInput struct {
 	// ContentMD5 is the raw 16-byte digest the client sent, nil if none.
 	ContentMD5 []byte
 	Body       io.Reader
+	// Verify, when set, is called once Size bytes have been read from
+	// Body and before anything is committed. An error fails the put
+	// (wrapped; nothing becomes visible); the Checksum it returns is
+	// stored with the object. The frontend uses it to check checksums
+	// and trailers that are only known once the body has been read.
+	Verify func() (Checksum, error)
+	// IfNoneMatch: store only if the key has no current version
+	// (If-None-Match: *).
+	IfNoneMatch bool
+	// IfMatch: store only if the current version's ETag is this one (no
+	// quotes). "" for no condition.
+	IfMatch string
+}
+
+// Checksum is an additional object checksum as S3 names it.
+type Checksum struct {
+	Algorithm string // "CRC32", "CRC32C", "CRC64NVME", "SHA1" or "SHA256"; "" for none
+	Type      string // "FULL_OBJECT" or "COMPOSITE"
+	// Value is the base64 digest; a COMPOSITE checksum of a multipart
+	// object carries the part count too, as S3 shows it: "<base64>-<N>".
+	Value string
 }
 
 // ListInput selects a page of a bucket listing.
