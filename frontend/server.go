@@ -32,6 +32,11 @@ type Options struct {
 	// VirtualHostDomains turn "bucket.<domain>[:port]" Hosts into
 	// virtual-hosted-style requests; any other Host is path-style.
 	VirtualHostDomains []string
+	// TrustForwardedHost makes X-Forwarded-Host (set by a reverse proxy
+	// that rewrites Host) the host used for addressing and signature
+	// checks. Only for deployments where every request comes through
+	// such a proxy.
+	TrustForwardedHost bool
 	Logger             zerolog.Logger
 	// Now is the clock for signature checks and bucket creation times;
 	// nil means time.Now.
@@ -45,6 +50,7 @@ type server struct {
 	names   map[string]string     // tenant -> display name
 	region  string
 	domains []string // lower case, longest first
+	fwdHost bool     // trust X-Forwarded-Host
 	log     zerolog.Logger
 	now     func() time.Time
 	// verifiers are tried in order; the first that claims a request
@@ -64,12 +70,13 @@ func New(opts Options) (http.Handler, error) {
 		errs = append(errs, errors.New("no region"))
 	}
 	s := &server{
-		store:  opts.Store,
-		creds:  make(map[string]Credential, len(opts.Credentials)),
-		names:  make(map[string]string),
-		region: opts.Region,
-		log:    opts.Logger,
-		now:    opts.Now,
+		store:   opts.Store,
+		creds:   make(map[string]Credential, len(opts.Credentials)),
+		names:   make(map[string]string),
+		region:  opts.Region,
+		fwdHost: opts.TrustForwardedHost,
+		log:     opts.Logger,
+		now:     opts.Now,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -154,6 +161,12 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.accessLog(rec, r, ri)
 
+	if s.fwdHost {
+		// The proxy's own host may follow the client's: "client, proxy".
+		if fh, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Host"), ","); strings.TrimSpace(fh) != "" {
+			r.Host = strings.TrimSpace(fh)
+		}
+	}
 	a, err := parseAddress(r.Host, r.URL.EscapedPath(), s.domains)
 	ri.addr = a
 	if err != nil {

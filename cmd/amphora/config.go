@@ -25,9 +25,13 @@ type Config struct {
 
 // ServerConfig is the HTTP side.
 type ServerConfig struct {
-	Listen             string   `toml:"listen"`
+	Listen             string   `toml:"listen"`     // plain HTTP; "" for none
+	TLSListen          string   `toml:"tls_listen"` // HTTPS; "" for none
+	TLSCert            string   `toml:"tls_cert"`   // PEM certificate chain
+	TLSKey             string   `toml:"tls_key"`    // PEM private key
 	Region             string   `toml:"region"`
 	VirtualHostDomains []string `toml:"virtual_host_domains"`
+	TrustForwardedHost bool     `toml:"trust_forwarded_host"`
 	ShutdownTimeout    Duration `toml:"shutdown_timeout"`
 }
 
@@ -175,8 +179,23 @@ func (c Config) validate() []string {
 	var p []string
 	add := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
 
-	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
-		add("server.listen %q is not host:port", c.Server.Listen)
+	if c.Server.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
+			add("server.listen %q is not host:port", c.Server.Listen)
+		}
+	}
+	if c.Server.TLSListen != "" {
+		if _, _, err := net.SplitHostPort(c.Server.TLSListen); err != nil {
+			add("server.tls_listen %q is not host:port", c.Server.TLSListen)
+		}
+		if c.Server.TLSCert == "" || c.Server.TLSKey == "" {
+			add("server.tls_listen needs server.tls_cert and server.tls_key")
+		}
+	} else if c.Server.TLSCert != "" || c.Server.TLSKey != "" {
+		add("server.tls_cert and server.tls_key are set but server.tls_listen is empty")
+	}
+	if c.Server.Listen == "" && c.Server.TLSListen == "" {
+		add("server.listen and server.tls_listen are both empty: nothing to serve")
 	}
 	if c.Server.Region == "" {
 		add("server.region must not be empty")

@@ -114,3 +114,30 @@ tenant = "b"
 		t.Fatalf("duplicate key accepted: %v", err)
 	}
 }
+
+func TestConfigTLS(t *testing.T) {
+	creds := "\n[cassandra.replication]\nclass = \"SimpleStrategy\"\nfactor = 1\n" +
+		"[[credentials]]\naccess_key = \"AK\"\nsecret_key = \"0123456789abcdef\"\ntenant = \"t\"\n"
+	for _, c := range []struct {
+		name, server, want string
+	}{
+		{"tls without cert", "tls_listen = \"127.0.0.1:8443\"", "needs server.tls_cert and server.tls_key"},
+		{"cert without listener", "tls_cert = \"c.pem\"\ntls_key = \"k.pem\"", "server.tls_listen is empty"},
+		{"nothing to serve", "listen = \"\"", "nothing to serve"},
+		{"bad tls address", "tls_listen = \"nope\"\ntls_cert = \"c\"\ntls_key = \"k\"", "server.tls_listen \"nope\""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := loadConfig(writeConfig(t, "[server]\n"+c.server+"\n"+creds))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want an error mentioning %q", err, c.want)
+			}
+		})
+	}
+	cfg, err := loadConfig(writeConfig(t, "[server]\nlisten = \"\"\ntls_listen = \"127.0.0.1:8443\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\ntrust_forwarded_host = true\n"+creds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.TLSListen != "127.0.0.1:8443" || !cfg.Server.TrustForwardedHost {
+		t.Fatalf("server config = %+v", cfg.Server)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -66,6 +65,7 @@ func serve(ctx context.Context, cfg Config) error {
 		Credentials:        creds,
 		Region:             cfg.Server.Region,
 		VirtualHostDomains: cfg.Server.VirtualHostDomains,
+		TrustForwardedHost: cfg.Server.TrustForwardedHost,
 		Logger:             log,
 	})
 	if err != nil {
@@ -84,23 +84,27 @@ func serve(ctx context.Context, cfg Config) error {
 		close(sweeperDone)
 	}
 
-	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	lns, err := listen(cfg.Server)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return err
 	}
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	log.Info().Str("listen", "http://"+ln.Addr().String()).Str("region", cfg.Server.Region).
-		Strs("cassandra", cfg.Cassandra.Hosts).Str("keyspace", cfg.Cassandra.Keyspace).
-		Int64("block_size", int64(cfg.Storage.BlockSize)).Str("version", version).Msg("amphora serving")
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	errc := make(chan error, len(lns))
+	for _, l := range lns {
+		log.Info().Str("listen", l.url()).Str("region", cfg.Server.Region).
+			Strs("cassandra", cfg.Cassandra.Hosts).Str("keyspace", cfg.Cassandra.Keyspace).
+			Int64("block_size", int64(cfg.Storage.BlockSize)).Str("version", version).Msg("amphora serving")
+		go func() { errc <- l.serve(srv) }()
+	}
 	select {
 	case err := <-errc:
+		for _, l := range lns {
+			l.Close()
+		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
