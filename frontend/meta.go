@@ -23,7 +23,7 @@ const (
 func metaFromHeaders(h http.Header) (store.Meta, error) {
 	m := store.Meta{
 		ContentType:        h.Get("Content-Type"),
-		ContentEncoding:    h.Get("Content-Encoding"),
+		ContentEncoding:    storedEncoding(h.Values("Content-Encoding")),
 		ContentDisposition: h.Get("Content-Disposition"),
 		ContentLanguage:    h.Get("Content-Language"),
 		CacheControl:       h.Get("Cache-Control"),
@@ -97,4 +97,19 @@ func applyOverrides(h http.Header, q url.Values) {
 			h.Set(o.header, v[0])
 		}
 	}
+}
+
+// storedEncoding is the Content-Encoding S3 stores: the client's codings
+// without aws-chunked, which only describes how this request's body was
+// framed (S3 drops it too).
+func storedEncoding(values []string) string {
+	var keep []string
+	for _, v := range values {
+		for _, c := range strings.Split(v, ",") {
+			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "aws-chunked") {
+				keep = append(keep, c)
+			}
+		}
+	}
+	return strings.Join(keep, ",")
 }
