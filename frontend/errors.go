@@ -50,7 +50,9 @@ var (
 	errBucketAlreadyExists     = &Error{"BucketAlreadyExists", http.StatusConflict, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.", nil, ""}
 	errBucketAlreadyOwnedByYou = &Error{"BucketAlreadyOwnedByYou", http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it.", nil, ""}
 	errBucketNotEmpty          = &Error{"BucketNotEmpty", http.StatusConflict, "The bucket you tried to delete is not empty", nil, ""}
+	errConditionalConflict     = &Error{"ConditionalRequestConflict", http.StatusConflict, "A conflicting conditional operation is currently in progress against this resource. Try again.", nil, ""}
 	errEntityTooLarge          = &Error{"EntityTooLarge", http.StatusBadRequest, "Your proposed upload exceeds the maximum allowed size", nil, ""}
+	errEntityTooSmall          = &Error{"EntityTooSmall", http.StatusBadRequest, "Your proposed upload is smaller than the minimum allowed object size.", nil, ""}
 	errIllegalLocation         = &Error{"IllegalLocationConstraintException", http.StatusBadRequest, "The specified location constraint is incompatible for the region specific endpoint this request was sent to.", nil, ""}
 	errIncompleteBody          = &Error{"IncompleteBody", http.StatusBadRequest, "You did not provide the number of bytes specified by the Content-Length HTTP header", nil, ""}
 	errInternal                = &Error{"InternalError", http.StatusInternalServerError, "We encountered an internal error. Please try again.", nil, ""}
@@ -59,6 +61,9 @@ var (
 	errInvalidBucketName       = &Error{"InvalidBucketName", http.StatusBadRequest, "The specified bucket is not valid.", nil, ""}
 	errInvalidDigest           = &Error{"InvalidDigest", http.StatusBadRequest, "The Content-MD5 you specified is not valid.", nil, ""}
 	errInvalidLocation         = &Error{"InvalidLocationConstraint", http.StatusBadRequest, "The specified location-constraint is not valid", nil, ""}
+	errInvalidPart             = &Error{"InvalidPart", http.StatusBadRequest, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.", nil, ""}
+	errInvalidPartNumber       = &Error{"InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable", nil, ""}
+	errInvalidPartOrder        = &Error{"InvalidPartOrder", http.StatusBadRequest, "The list of parts was not in ascending order. Parts must be ordered by part number.", nil, ""}
 	errInvalidRange            = &Error{"InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable", nil, ""}
 	errInvalidRequest          = &Error{"InvalidRequest", http.StatusBadRequest, "Invalid Request", nil, ""}
 	errInvalidURI              = &Error{"InvalidURI", http.StatusBadRequest, "Couldn't parse the specified URI.", nil, ""}
@@ -70,6 +75,7 @@ var (
 	errMissingContentLength    = &Error{"MissingContentLength", http.StatusLengthRequired, "You must provide the Content-Length HTTP header.", nil, ""}
 	errNoSuchBucket            = &Error{"NoSuchBucket", http.StatusNotFound, "The specified bucket does not exist", nil, ""}
 	errNoSuchKey               = &Error{"NoSuchKey", http.StatusNotFound, "The specified key does not exist.", nil, ""}
+	errNoSuchUpload            = &Error{"NoSuchUpload", http.StatusNotFound, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", nil, ""}
 	errNoSuchVersion           = &Error{"NoSuchVersion", http.StatusNotFound, "The specified version does not exist.", nil, ""}
 	errNotImplemented          = &Error{"NotImplemented", http.StatusNotImplemented, "A header you provided implies functionality that is not implemented", nil, ""}
 	errPreconditionFailed      = &Error{"PreconditionFailed", http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold", nil, ""}
@@ -97,6 +103,12 @@ var fromCause = []struct {
 	{store.ErrBadDigest, errBadDigest},
 	{store.ErrIncompleteBody, errIncompleteBody},
 	{store.ErrCorrupt, errInternal},
+	{store.ErrPreconditionFailed, errPreconditionFailed},
+	{store.ErrConditionalConflict, errConditionalConflict},
+	{store.ErrNoSuchUpload, errNoSuchUpload},
+	{store.ErrInvalidPart, errInvalidPart},
+	{store.ErrInvalidPartOrder, errInvalidPartOrder},
+	{store.ErrEntityTooSmall, errEntityTooSmall},
 
 	{sigv2.ErrNoAuth, errAccessDenied},
 	{sigv2.ErrMalformed, errInvalidArgument.withMessage("AWS authorization header is invalid.  Expected AwsAccessKeyId:signature")},

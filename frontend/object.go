@@ -23,10 +23,11 @@ func (s *server) putObject(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.ownedBucket(r.Context(), r); err != nil {
 		return err
 	}
-	// Conditional writes need an atomic check in the store; refusing
-	// them is safer than silently overwriting.
-	if r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Match") != "" {
-		return errNotImplemented.withMessage("Conditional PUT is not implemented")
+	// If-None-Match: * and If-Match: "etag", decided atomically by the
+	// store at the commit (conditional_put.go).
+	conds, err := parsePutConditions(r.Header)
+	if err != nil {
+		return err
 	}
 	if _, ok := r.Header["Content-Length"]; !ok || r.ContentLength < 0 {
 		return errMissingContentLength
@@ -45,16 +46,18 @@ func (s *server) putObject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	obj, err := s.store.PutObject(r.Context(), store.PutInput{
-		Bucket:     ri.addr.Bucket,
-		Key:        ri.addr.Key,
-		Owner:      ri.ident.Tenant,
-		Size:       r.ContentLength,
-		Meta:       meta,
-		ContentMD5: sum,
-		Body:       r.Body,
+		Bucket:      ri.addr.Bucket,
+		Key:         ri.addr.Key,
+		Owner:       ri.ident.Tenant,
+		Size:        r.ContentLength,
+		Meta:        meta,
+		ContentMD5:  sum,
+		Body:        r.Body,
+		IfNoneMatch: conds.ifNoneMatch,
+		IfMatch:     conds.ifMatch,
 	})
 	if err != nil {
-		return err
+		return conds.explain(err)
 	}
 	w.Header().Set("ETag", `"`+obj.ETag+`"`)
 	w.Header().Set("Content-Length", "0")
@@ -106,7 +109,7 @@ func (s *server) serveObject(w http.ResponseWriter, r *http.Request, body bool) 
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	rng, partial, err := parseRange(r.Header.Get("Range"), obj.Size)
+	rng, partial, err := s.requestedRange(r, h, obj) // Range or partNumber (partnumber.go)
 	if err != nil {
 		return err
 	}

@@ -32,10 +32,21 @@ func (s *server) routes() *mux.Router {
 		{"GetObjectAcl", http.MethodGet, levelObject, query("acl"), s.getObjectACL},
 		{"DeleteObjects", http.MethodPost, levelBucket, query("delete"), s.deleteObjects},
 		{"ListObjectsV2", http.MethodGet, levelBucket, queryValue("list-type", "2"), s.listObjectsV2},
+		// Multipart uploads (multipart.go, copy.go).
+		{"ListMultipartUploads", http.MethodGet, levelBucket, query("uploads"), s.listMultipartUploads},
+		{"CreateMultipartUpload", http.MethodPost, levelObject, query("uploads"), s.createMultipartUpload},
+		{"UploadPartCopy", http.MethodPut, levelObject, all(query("uploadId"), header("X-Amz-Copy-Source")), s.uploadPartCopy},
+		{"UploadPart", http.MethodPut, levelObject, query("uploadId"), s.uploadPart},
+		{"CompleteMultipartUpload", http.MethodPost, levelObject, query("uploadId"), s.completeMultipartUpload},
+		{"AbortMultipartUpload", http.MethodDelete, levelObject, query("uploadId"), s.abortMultipartUpload},
+		{"ListParts", http.MethodGet, levelObject, query("uploadId"), s.listParts},
 		// Everything else on a known sub-resource, and features that ride
 		// on plain routes, are not implemented (yet).
 		{"NotImplemented", "", anyLevel, unsupportedSubresource, s.notImplemented},
-		{"CopyObject", http.MethodPut, levelObject, header("X-Amz-Copy-Source"), s.notImplemented},
+		// Any other use of the multipart sub-resources (DELETE /bucket?uploads,
+		// PUT ?partNumber without uploadId...) must not reach a plain route.
+		{"MethodNotAllowed", "", anyLevel, misusedMultipart, s.methodNotAllowed},
+		{"CopyObject", http.MethodPut, levelObject, header("X-Amz-Copy-Source"), s.copyObject},
 		{"PostObject", http.MethodPost, levelBucket, nil, s.notImplemented},
 		// Plain routes.
 		{"ListBuckets", http.MethodGet, levelService, nil, s.listBuckets},
@@ -90,6 +101,30 @@ func queryValue(name, value string) mux.MatcherFunc {
 	}
 }
 
+// all matches requests every one of ms matches.
+func all(ms ...mux.MatcherFunc) mux.MatcherFunc {
+	return func(r *http.Request, m *mux.RouteMatch) bool {
+		for _, f := range ms {
+			if !f(r, m) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// misusedMultipart matches the multipart sub-resources on a method or
+// level no route above answers; partNumber is only for GET and HEAD of
+// an object then.
+func misusedMultipart(r *http.Request, _ *mux.RouteMatch) bool {
+	q := info(r).query
+	_, uploads := q["uploads"]
+	_, uploadID := q["uploadId"]
+	_, part := q["partNumber"]
+	return uploads || uploadID ||
+		part && (r.Method != http.MethodGet && r.Method != http.MethodHead || info(r).addr.level() != levelObject)
+}
+
 // header matches requests carrying header name.
 func header(name string) mux.MatcherFunc {
 	return func(r *http.Request, _ *mux.RouteMatch) bool {
@@ -104,11 +139,11 @@ var unsupported = []string{
 	"accelerate", "acl", "analytics", "attributes", "cors", "delete",
 	"encryption", "intelligent-tiering", "inventory", "legal-hold",
 	"lifecycle", "logging", "metadataConfiguration", "metrics",
-	"notification", "object-lock", "ownershipControls", "partNumber",
-	"policy", "policyStatus", "publicAccessBlock", "renameObject",
-	"replication", "requestPayment", "restore", "retention", "select",
-	"select-type", "session", "tagging", "torrent", "uploadId", "uploads",
-	"versionId", "versioning", "versions", "website",
+	"notification", "object-lock", "ownershipControls", "policy",
+	"policyStatus", "publicAccessBlock", "renameObject", "replication",
+	"requestPayment", "restore", "retention", "select", "select-type",
+	"session", "tagging", "torrent", "versionId", "versioning", "versions",
+	"website",
 }
 
 func unsupportedSubresource(r *http.Request, _ *mux.RouteMatch) bool {

@@ -28,6 +28,7 @@ var _ store.Store = (*Store)(nil)
 type Store struct {
 	mu      sync.RWMutex
 	buckets map[string]*bucket
+	lastID  int64 // nanoseconds of the last upload id, guarded by mu
 }
 
 // bucket holds the current version of each key and the keys in byte order
@@ -36,6 +37,11 @@ type bucket struct {
 	info    store.Bucket
 	objects map[string]*version
 	keys    []string // sorted; exactly the keys of objects
+	// uploads holds the multipart uploads in progress by id; completed
+	// maps the id of each completed upload to the version it made, so a
+	// retried completion returns it.
+	uploads   map[string]*upload
+	completed map[string]*version
 }
 
 // New returns an empty Store.
@@ -67,7 +73,8 @@ func (s *Store) CreateBucket(ctx context.Context, b store.Bucket) error {
 	if b.Created.IsZero() {
 		b.Created = now()
 	}
-	s.buckets[b.Name] = &bucket{info: b, objects: make(map[string]*version)}
+	s.buckets[b.Name] = &bucket{info: b, objects: make(map[string]*version),
+		uploads: make(map[string]*upload), completed: make(map[string]*version)}
 	return nil
 }
 
@@ -96,7 +103,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if len(b.objects) > 0 {
+	if len(b.objects) > 0 || len(b.uploads) > 0 {
 		return fmt.Errorf("delete bucket %q: %w", name, store.ErrBucketNotEmpty)
 	}
 	delete(s.buckets, name)

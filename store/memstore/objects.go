@@ -22,6 +22,15 @@ import (
 type version struct {
 	obj  store.Object // obj.Ref is this version
 	data []byte
+	// parts holds a completed multipart upload's bytes: the parts' own
+	// buffers, in order, never copied (data is then nil).
+	parts []partData
+}
+
+// partData is one part of a multipart object and where it starts.
+type partData struct {
+	off  int64
+	data []byte
 }
 
 // object returns a copy of v's Object the caller may modify freely.
@@ -66,36 +75,16 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 		return store.Object{}, err
 	}
 
-	var buf bytes.Buffer
-	buf.Grow(int(min(in.Size, maxPrealloc)))
-	sum := md5.New()
-	body := in.Body
-	if body == nil {
-		body = bytes.NewReader(nil)
-	}
-	n, err := io.CopyN(io.MultiWriter(&buf, sum), ctxReader{ctx, body}, in.Size)
-	switch {
-	case err == nil:
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		// io.ErrUnexpectedEOF is how net/http reports a client that hung
-		// up before Content-Length bytes: the body ended early too.
-		return fail(fmt.Errorf("body ended after %d of %d bytes: %w", n, in.Size, store.ErrIncompleteBody))
-	default:
-		return fail(fmt.Errorf("read body: %w", err))
-	}
-	if err := ctx.Err(); err != nil {
+	data, digest, cs, err := readBody(ctx, in.Body, in.Size, in.ContentMD5, in.Verify)
+	if err != nil {
 		return fail(err)
-	}
-	digest := sum.Sum(nil)
-	if in.ContentMD5 != nil && !bytes.Equal(in.ContentMD5, digest) {
-		return fail(store.ErrBadDigest)
 	}
 	id, err := newVersionID()
 	if err != nil {
 		return fail(err)
 	}
 
-	v := &version{data: buf.Bytes()}
+	v := &version{data: data}
 	v.obj = store.Object{
 		Bucket:       in.Bucket,
 		Key:          in.Key,
@@ -105,6 +94,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 		LastModified: now(),
 		Owner:        in.Owner,
 		Meta:         in.Meta,
+		Checksum:     cs,
 		Ref:          v,
 	}
 	v.obj.Meta.User = cloneUser(in.Meta.User)
@@ -115,12 +105,70 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if err != nil {
 		return store.Object{}, err
 	}
-	if _, ok := b.objects[in.Key]; !ok {
-		i, _ := slices.BinarySearch(b.keys, in.Key)
-		b.keys = slices.Insert(b.keys, i, in.Key)
+	if err := b.checkCondition(in.Key, in.IfNoneMatch, in.IfMatch); err != nil {
+		return fail(err)
 	}
-	b.objects[in.Key] = v
+	b.commit(in.Key, v)
 	return v.object(), nil
+}
+
+// checkCondition decides a conditional write of key against its current
+// version; b's store lock must be held until the commit.
+func (b *bucket) checkCondition(key string, ifNoneMatch bool, ifMatch string) error {
+	cur, ok := b.objects[key]
+	switch {
+	case ifNoneMatch && ok:
+		return fmt.Errorf("if-none-match: key exists: %w", store.ErrPreconditionFailed)
+	case ifMatch != "" && !ok:
+		return fmt.Errorf("if-match: %w", store.ErrNoSuchKey)
+	case ifMatch != "" && cur.obj.ETag != ifMatch:
+		return fmt.Errorf("if-match: etag %q, current %q: %w", ifMatch, cur.obj.ETag, store.ErrPreconditionFailed)
+	}
+	return nil
+}
+
+// commit makes v the current version of key; the store lock must be held.
+func (b *bucket) commit(key string, v *version) {
+	if _, ok := b.objects[key]; !ok {
+		i, _ := slices.BinarySearch(b.keys, key)
+		b.keys = slices.Insert(b.keys, i, key)
+	}
+	b.objects[key] = v
+}
+
+// readBody reads exactly size bytes of body and checks them against
+// contentMD5 (when set) and verify (when set), whose checksum it returns.
+func readBody(ctx context.Context, body io.Reader, size int64, contentMD5 []byte, verify func() (store.Checksum, error)) ([]byte, []byte, store.Checksum, error) {
+	var buf bytes.Buffer
+	buf.Grow(int(min(size, maxPrealloc)))
+	sum := md5.New()
+	if body == nil {
+		body = bytes.NewReader(nil)
+	}
+	n, err := io.CopyN(io.MultiWriter(&buf, sum), ctxReader{ctx, body}, size)
+	switch {
+	case err == nil:
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		// io.ErrUnexpectedEOF is how net/http reports a client that hung
+		// up before Content-Length bytes: the body ended early too.
+		return nil, nil, store.Checksum{}, fmt.Errorf("body ended after %d of %d bytes: %w", n, size, store.ErrIncompleteBody)
+	default:
+		return nil, nil, store.Checksum{}, fmt.Errorf("read body: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, store.Checksum{}, err
+	}
+	digest := sum.Sum(nil)
+	if contentMD5 != nil && !bytes.Equal(contentMD5, digest) {
+		return nil, nil, store.Checksum{}, store.ErrBadDigest
+	}
+	var cs store.Checksum
+	if verify != nil {
+		if cs, err = verify(); err != nil {
+			return nil, nil, store.Checksum{}, fmt.Errorf("verify: %w", err)
+		}
+	}
+	return buf.Bytes(), digest, cs, nil
 }
 
 // newVersionID returns 16 random bytes in hex.
@@ -161,7 +209,7 @@ func (s *Store) ReadObject(ctx context.Context, obj store.Object, off, n int64) 
 	if !ok || v == nil {
 		return nil, fmt.Errorf("read %s/%s: object ref %T is not from a memstore", obj.Bucket, obj.Key, obj.Ref)
 	}
-	size := int64(len(v.data))
+	size := v.obj.Size
 	if off < 0 || off > size {
 		return nil, fmt.Errorf("read %s/%s: offset %d outside object of %d bytes", obj.Bucket, obj.Key, off, size)
 	}
@@ -169,7 +217,17 @@ func (s *Store) ReadObject(ctx context.Context, obj store.Object, off, n int64) 
 	if n >= 0 && n < size-off {
 		end = off + n
 	}
-	return io.NopCloser(ctxReader{ctx, bytes.NewReader(v.data[off:end])}), nil
+	if v.parts == nil {
+		return io.NopCloser(ctxReader{ctx, bytes.NewReader(v.data[off:end])}), nil
+	}
+	var rs []io.Reader
+	for _, p := range v.parts {
+		lo, hi := max(off, p.off), min(end, p.off+int64(len(p.data)))
+		if lo < hi {
+			rs = append(rs, bytes.NewReader(p.data[lo-p.off:hi-p.off]))
+		}
+	}
+	return io.NopCloser(ctxReader{ctx, io.MultiReader(rs...)}), nil
 }
 
 // DeleteObject removes the current version of key; a missing key is fine.

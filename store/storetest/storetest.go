@@ -11,7 +11,8 @@
 // the Run call, so a store (and its keyspace) may be shared by all
 // subtests and by earlier runs. The suite never cleans up: stores are
 // expected to be throwaway. It stays small enough for a single real
-// Cassandra node: well under 200 MB written in total.
+// Cassandra node: well under 200 MB written in total (multipart parts are
+// store.MinPartSize, so the multipart tests write about 60 MB).
 package storetest
 
 import (
@@ -68,6 +69,14 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts Options) {
 	t.Run("FailedUploads", s.testFailedUploads)
 	t.Run("Listing", s.testListing)
 	t.Run("ConcurrentOverwrite", s.testConcurrentOverwrite)
+	t.Run("Checksums", s.testChecksums)
+	t.Run("ConditionalPut", s.testConditionalPut)
+	t.Run("ConditionalRace", s.testConditionalRace)
+	t.Run("MultipartRoundTrip", s.testMultipartRoundTrip)
+	t.Run("MultipartSmall", s.testMultipartSmall)
+	t.Run("MultipartReupload", s.testMultipartReupload)
+	t.Run("MultipartErrors", s.testMultipartErrors)
+	t.Run("ListUploads", s.testListUploads)
 }
 
 // suite carries what every subtest shares.
