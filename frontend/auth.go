@@ -18,8 +18,9 @@ type identity struct {
 }
 
 // verifier authenticates one signature scheme. The server tries its
-// verifiers in order and the first that claims a request decides it; a
-// SigV4 verifier replaces sigv4Unsupported when it exists.
+// verifiers in order and the first that claims a request decides it: a
+// request that claims a scheme and fails it is refused, never treated as
+// anonymous or retried with another scheme.
 type verifier interface {
 	// claims reports whether r carries this scheme's credentials.
 	claims(r *http.Request) bool
@@ -27,8 +28,10 @@ type verifier interface {
 	verify(r *http.Request, a address) (identity, error)
 }
 
-// authenticate verifies r's signature and records the signer in reqInfo.
-// Unsigned requests are refused: there are no public buckets yet.
+// authenticate verifies r's signature, records the signer in reqInfo and
+// opens the request's payload (payload.go): r.Body becomes the decoded
+// body, whose digests are checked when it is read to the end. Unsigned
+// requests are refused: there are no public buckets yet.
 func (s *server) authenticate(r *http.Request) error {
 	ri := info(r)
 	for _, v := range s.verifiers {
@@ -41,6 +44,14 @@ func (s *server) authenticate(r *http.Request) error {
 		}
 		ri.ident = id
 		ri.access = id.AccessKey
+		p, err := openPayload(r, ri.v4)
+		if err != nil {
+			return err
+		}
+		ri.payload = p
+		if r.Body != nil {
+			r.Body = eofChecked{p: p, Closer: r.Body}
+		}
 		return nil
 	}
 	if r.Header.Get("Authorization") != "" {
@@ -48,24 +59,6 @@ func (s *server) authenticate(r *http.Request) error {
 			with(field{"ArgumentName", "Authorization"})
 	}
 	return errAccessDenied
-}
-
-// sigv4Unsupported claims SigV4 requests, header or presigned, and
-// refuses them until a SigV4 verifier exists.
-type sigv4Unsupported struct{}
-
-func (sigv4Unsupported) claims(r *http.Request) bool {
-	if strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-") {
-		return true
-	}
-	q := info(r).query
-	_, alg := q["X-Amz-Algorithm"]
-	_, cred := q["X-Amz-Credential"]
-	return alg || cred
-}
-
-func (sigv4Unsupported) verify(*http.Request, address) (identity, error) {
-	return identity{}, errAccessDenied.withMessage("Signature Version 4 is not supported by this server yet")
 }
 
 // sigv2Verifier checks Signature Version 2 by header or presigned query.

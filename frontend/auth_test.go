@@ -69,22 +69,6 @@ func TestAuthErrors(t *testing.T) {
 		resp, body := e.do(t, req)
 		wantError(t, resp, body, http.StatusBadRequest, "InvalidArgument")
 	})
-	t.Run("sigv4 header", func(t *testing.T) {
-		req := e.request(t, http.MethodGet, "/", nil)
-		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+aliceKey+"/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00")
-		resp, body := e.do(t, req)
-		doc := wantError(t, resp, body, http.StatusForbidden, "AccessDenied")
-		if !strings.Contains(doc.Message, "Signature Version 4") {
-			t.Errorf("message = %q", doc.Message)
-		}
-	})
-	t.Run("sigv4 presigned", func(t *testing.T) {
-		resp, body := e.do(t, e.request(t, http.MethodGet, "/bucket/key?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=x&X-Amz-Signature=00", nil))
-		doc := wantError(t, resp, body, http.StatusForbidden, "AccessDenied")
-		if !strings.Contains(doc.Message, "Signature Version 4") {
-			t.Errorf("message = %q", doc.Message)
-		}
-	})
 }
 
 func TestPresigned(t *testing.T) {

@@ -192,17 +192,14 @@ func (s *server) createMultipartUpload(w http.ResponseWriter, r *http.Request) e
 }
 
 // partPayload is where UploadPart gets its body, the body's length and
-// the check to run once it has been read (nil for none).
-//
-// SINGLE CALL SITE: UploadPart must decode its body exactly as PutObject
-// does (aws-chunked, trailers, additional checksums). When PutObject's
-// payload decoding is a shared function, this is the one place to call
-// it; until then a part is a plain body of Content-Length bytes.
+// the check to run once it has been read: the same decoding as PutObject
+// (aws-chunked, trailers, additional checksums; payload.go).
 func partPayload(r *http.Request) (body io.Reader, size int64, verify func() (store.Checksum, error), err error) {
-	if _, ok := r.Header["Content-Length"]; !ok || r.ContentLength < 0 {
-		return nil, 0, nil, errMissingContentLength
+	p, err := uploadPayload(r, store.MaxPartSize)
+	if err != nil {
+		return nil, 0, nil, err
 	}
-	return r.Body, r.ContentLength, nil, nil
+	return p.body, p.size, p.finish, nil
 }
 
 // uploadPart answers PUT /bucket/key?partNumber=N&uploadId=X by streaming

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/amphora-s3/amphora/store"
 )
@@ -29,13 +30,9 @@ func (s *server) putObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := r.Header["Content-Length"]; !ok || r.ContentLength < 0 {
-		return errMissingContentLength
-	}
-	if r.ContentLength > maxPutSize {
-		return errEntityTooLarge.with(
-			field{"ProposedSize", strconv.FormatInt(r.ContentLength, 10)},
-			field{"MaxSizeAllowed", strconv.FormatInt(maxPutSize, 10)})
+	p, err := uploadPayload(r, maxPutSize)
+	if err != nil {
+		return err
 	}
 	sum, err := contentMD5(r.Header)
 	if err != nil {
@@ -49,16 +46,18 @@ func (s *server) putObject(w http.ResponseWriter, r *http.Request) error {
 		Bucket:      ri.addr.Bucket,
 		Key:         ri.addr.Key,
 		Owner:       ri.ident.Tenant,
-		Size:        r.ContentLength,
+		Size:        p.size,
 		Meta:        meta,
 		ContentMD5:  sum,
-		Body:        r.Body,
+		Body:        p.body,
+		Verify:      p.finish,
 		IfNoneMatch: conds.ifNoneMatch,
 		IfMatch:     conds.ifMatch,
 	})
 	if err != nil {
 		return conds.explain(err)
 	}
+	setChecksumHeaders(w.Header(), obj.Checksum)
 	w.Header().Set("ETag", `"`+obj.ETag+`"`)
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
@@ -117,6 +116,9 @@ func (s *server) serveObject(w http.ResponseWriter, r *http.Request, body bool) 
 		rng = byteRange{0, obj.Size}
 	}
 	setObjectHeaders(h, obj)
+	if !partial && strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
+		setChecksumHeaders(h, obj.Checksum)
+	}
 	applyOverrides(h, ri.query)
 	h.Set("Content-Length", strconv.FormatInt(rng.n, 10))
 	status := http.StatusOK

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/rs/zerolog"
 
+	"github.com/amphora-s3/amphora/sigv4"
 	"github.com/amphora-s3/amphora/store"
 )
 
@@ -116,7 +117,7 @@ func New(opts Options) (http.Handler, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("frontend options: %w", err)
 	}
-	s.verifiers = []verifier{sigv4Unsupported{}, sigv2Verifier{s}}
+	s.verifiers = []verifier{sigv4Verifier{s}, sigv2Verifier{s}}
 	s.router = s.routes()
 	return s, nil
 }
@@ -127,8 +128,10 @@ type reqInfo struct {
 	id      string
 	op      string // route name, e.g. "GetObject"
 	addr    address
-	ident   identity // set once authenticated
-	access  string   // access key id claimed, even when it failed
+	ident   identity      // set once authenticated
+	v4      *sigv4.Result // the verified SigV4 signature, nil for other schemes
+	payload *payload      // the request body's form, set once authenticated
+	access  string        // access key id claimed, even when it failed
 	start   time.Time
 	bytesIn int64
 	aborted bool // the response was cut off mid-body
