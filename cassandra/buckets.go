@@ -165,7 +165,40 @@ func (s *Store) bucketEmpty(ctx context.Context, b bucketInfo) (bool, error) {
 	if errors.Is(err, errFound) {
 		return false, nil
 	}
-	return err == nil, err
+	if err != nil {
+		return false, err
+	}
+	return s.noUploads(ctx, b)
+}
+
+// noUploads reports whether b has no multipart upload in progress. A
+// listing row whose upload is finished (its finisher died before
+// removing it) is removed here.
+func (s *Store) noUploads(ctx context.Context, b bucketInfo) (bool, error) {
+	for range 100 {
+		var (
+			key []byte
+			id  gocql.UUID
+		)
+		err := s.query(ctx, `SELECT key, upload_id FROM uploads WHERE bucket_id = ? LIMIT 1`, b.id).Idempotent(true).Scan(&key, &id)
+		switch {
+		case errors.Is(err, gocql.ErrNotFound):
+			return true, nil
+		case err != nil:
+			return false, fmt.Errorf("check uploads of bucket %q: %w", b.name, err)
+		}
+		rec, found, err := s.readRecord(ctx, id, true)
+		if err != nil {
+			return false, err
+		}
+		if found && (rec.state == stateOpen || rec.state == stateCompleting) {
+			return false, nil
+		}
+		if err := s.exec(ctx, `DELETE FROM uploads WHERE bucket_id = ? AND key = ? AND upload_id = ?`, b.id, key, id); err != nil {
+			return false, fmt.Errorf("unlist finished upload %s: %w", id, err)
+		}
+	}
+	return false, nil
 }
 
 // ListBuckets returns owner's buckets in name order. buckets_by_owner is

@@ -11,17 +11,19 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/amphora-s3/amphora/schema"
+	"github.com/amphora-s3/amphora/store"
 )
 
 // Defaults and limits for Config.
 const (
-	DefaultBlockSize      = 1 << 20
-	MaxBlockSize          = 8 << 20 // well under Cassandra's 16 MiB mutation and frame limits
-	DefaultBlocksInFlight = 4
-	DefaultGCGrace        = 15 * time.Minute
-	DefaultSweepInterval  = time.Minute
-	DefaultListingShards  = 8
-	MaxListingShards      = 1024
+	DefaultBlockSize       = 1 << 20
+	MaxBlockSize           = 8 << 20 // well under Cassandra's 16 MiB mutation and frame limits
+	DefaultBlocksInFlight  = 4
+	DefaultGCGrace         = 15 * time.Minute
+	DefaultSweepInterval   = time.Minute
+	DefaultListingShards   = 8
+	DefaultMultipartMaxAge = 7 * 24 * time.Hour
+	MaxListingShards       = 1024
 )
 
 // Replication is the keyspace replication ApplySchema creates.
@@ -51,12 +53,18 @@ type Config struct {
 	// (default 8). It is fixed per bucket at creation; size it so that
 	// (keys per bucket / shards) x ~150 bytes stays near 100 MB.
 	ListingShards int
-	Logger        zerolog.Logger // background work (sweeper, cleanup) logs here
+	// MultipartMaxAge is how long a multipart upload may stay open before
+	// the sweeper aborts it (default 7 days). It is fixed per upload when
+	// the upload is created.
+	MultipartMaxAge time.Duration
+	Logger          zerolog.Logger // background work (sweeper, cleanup) logs here
 
 	// observer, when set (tests), sees every query the session runs.
 	observer gocql.QueryObserver
 	// noEagerCleanup (tests) leaves a failed upload's blocks to the sweeper.
 	noEagerCleanup bool
+	// minPartSize (tests) replaces store.MinPartSize when > 0.
+	minPartSize int64
 }
 
 // settings is a validated Config with defaults applied.
@@ -117,6 +125,15 @@ func (c Config) validate() (settings, error) {
 	}
 	if s.ListingShards < 0 || s.ListingShards > MaxListingShards {
 		errs = append(errs, fmt.Errorf("listing shards %d outside 1..%d", s.ListingShards, MaxListingShards))
+	}
+	if s.MultipartMaxAge == 0 {
+		s.MultipartMaxAge = DefaultMultipartMaxAge
+	}
+	if s.MultipartMaxAge < 0 {
+		errs = append(errs, fmt.Errorf("negative multipart max age %s", s.MultipartMaxAge))
+	}
+	if s.minPartSize == 0 {
+		s.minPartSize = store.MinPartSize
 	}
 	if s.ConnectTimeout < 0 || s.Timeout < 0 {
 		errs = append(errs, errors.New("negative timeout"))

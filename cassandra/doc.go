@@ -14,13 +14,25 @@
 //	gc_queue         ((slot, shard)), due, inode             blocks that may have to go
 //	gc_state         ((name)) low, holder                    sweeper watermark and lease
 //	schema_migrations((version))                             applied schema files
+//	key_locks        ((bucket_id, key)) holder               conditional writes (LWT only, TTL)
+//	multipart        ((upload_id)) state, manifest, version  one upload: LWT-only state machine
+//	uploads          ((bucket_id)), key blob, upload_id      ListMultipartUploads index
+//	parts            ((upload_id)), part_number, version DESC one row per stored part: its commit point
+//	manifests        ((manifest)), idx                       a completed object's parts, written once
+//
+// versions rows also carry the additional checksum (algorithm, type,
+// value) and, for a completed multipart upload, parts (> 0: inode then
+// names a manifest, not blocks) and upload_id. gc_queue entries carry
+// upload_id, part and parts for the multipart kinds below.
 //
 // Buckets. A name is claimed with INSERT ... IF NOT EXISTS (a Paxos
 // lightweight transaction at SerialConsistency), so two tenants can never
 // both own it. Each claim gets a fresh timeuuid id, the bucket's
 // incarnation, and every object row hangs off that id, not the name: a
 // bucket deleted and created again (by anyone) never sees the old objects.
-// DeleteBucket refuses while any listing shard holds a row and deletes
+// DeleteBucket refuses while any listing shard holds a row or an upload
+// is open or completing (a listing row of a finished upload whose
+// finisher died is removed on the way), and deletes
 // with IF id = <incarnation>. A PUT racing a DeleteBucket may commit into
 // the dead incarnation; nothing can read it there, and the sweeper deletes
 // such orphans (it checks the incarnation of every entry's bucket).
@@ -100,6 +112,88 @@
 // tombstone on the versions partition (which also shadows a slower PUT that
 // started earlier) and deletes the listing row.
 //
+// # Additional checksums and conditional writes
+//
+// PutInput.Verify runs once every block is acknowledged and the MD5 is
+// checked, before step 4; an error is a failure before the commit point
+// (blocks reclaimed as for any failure). Its checksum is stored in the
+// versions row.
+//
+// Conditional writes (IfNoneMatch, IfMatch; PUT and completion) take the
+// key's lock after the body is stored: INSERT INTO key_locks ... IF NOT
+// EXISTS USING TTL with a random holder id (not applied:
+// ErrConditionalConflict, S3's 409). Under the lock, step 4's read of the
+// version rows decides the condition (newest row = current version), the
+// commit proceeds as usual, and DELETE ... IF holder = ? releases the lock
+// (its TTL does if the holder dies). Two conditional writers of one key
+// thus never evaluate at once: the second to lock reads at the configured
+// consistency after the first's batch was acknowledged at it, so it sees
+// the first's version. The lock lives in its own table because LWTs and
+// plain writes must not mix on one partition (LWTs cannot take USING
+// TIMESTAMP, and Paxos state does not order against plain writes), and it
+// keeps unconditional PUTs LWT-free. The batch is sent only within
+// lockHold (10 s) of taking the lock, and the lock lives 30 s + 2x the
+// query timeout, so a lock never expires while its holder's commit can
+// still be in flight. Unconditional writers ignore the lock, as in S3: a
+// later unconditional PUT simply wins over a conditional one.
+//
+// # Multipart uploads
+//
+// CreateMultipartUpload queues an expiry entry (kind expire, due
+// MultipartMaxAge later; the age is fixed per upload) and then inserts the
+// multipart row with IF NOT EXISTS (state open) and the uploads listing
+// row. Every later change of the multipart row is an LWT at
+// SerialConsistency (open -> completing -> done, open -> aborted,
+// completing -> open), and it is read at serial consistency wherever a
+// decision depends on it, so Complete racing Abort or another Complete
+// cannot both win.
+//
+// UploadPart is a PUT into the parts table: a part intent (kind part
+// upload) before the first block, blocks under a fresh inode, then a
+// single-partition batch that inserts the part's row and range-deletes
+// older rows of its number at the part version's timestamp, after their
+// inodes were queued as part garbage, with the same recent-read rule as
+// step 5. It refuses an upload that is not open, before and after
+// writing the body.
+//
+// CompleteMultipartUpload:
+//
+//  1. Read the multipart row (serial). done: return the object it made
+//     (a retry), or ErrNoSuchUpload once that version is gone;
+//     completing: ErrConditionalConflict; otherwise open is required.
+//  2. Read the parts, validate the list (order, ETags, checksums, sizes);
+//     a condition is pre-checked here to fail fast.
+//  3. Queue the manifest version's intent (kind upload, parts > 0, inode =
+//     a fresh manifest id), then LWT open -> completing recording manifest
+//     and version.
+//  4. Read the parts again (now no commit may add one: see the sweeper's
+//     rules) and validate again; write the manifest rows (idx 1..N: part
+//     number, inode, size, start offset, block size, etag, checksum).
+//     No byte is copied.
+//  5. Take the key lock for a conditional completion; commit the version
+//     row (parts = N, inode = manifest) through PutObject's commit: the
+//     same garbage queueing, range tombstone and listing update.
+//  6. LWT completing -> done; queue every parts row the manifest does not
+//     use as part garbage; drop the parts partition and the listing row.
+//
+// A failure before 5's batch reopens the upload (LWT completing -> open)
+// and leaves the manifest rows to the intent. After the batch, the
+// sweeper finishes: when the manifest version's intent comes due and the
+// version is current, it does step 6; if the version is absent it is
+// fenced and, when an older version is current (it never became
+// visible), the upload is reopened and the manifest rows dropped;
+// otherwise (it may have been visible) the upload is marked done and the
+// manifest queued as garbage: the client's retry then gets
+// ErrNoSuchUpload. A done multipart row stays as long as its manifest:
+// it is how the sweeper knows who owns a part's blocks.
+//
+// ReadObject of a manifest object finds the part holding the first byte
+// by point reads (a guess from part 1's size, then binary search: O(log
+// N) rows), then reads manifest rows in pages of 100 as the block reader
+// reaches them; the prefetching block reader runs across part
+// boundaries, so memory stays BlocksInFlight blocks and a range read
+// touches only its parts. ObjectPart reads one manifest row.
+//
 // # Garbage collection
 //
 // gc_queue is partitioned by (minute slot of due, shard of inode), so each
@@ -137,6 +231,43 @@
 //     frontend deletes their blocks at once; this is the crash path;
 //   - garbage whose version is absent: the blocks are deleted.
 //
+// A version entry with parts > 0 is a manifest. Its blocks are its
+// parts' blocks, so "deleting its blocks" means: read the multipart row
+// (serial); if it names another manifest (this completion was undone and
+// the upload completed again), only the manifest rows go; otherwise every
+// part's blocks, then the manifest partition, then the multipart row (IF
+// manifest = this one) and any parts and listing rows left.
+//
+// Part entries (part upload and part garbage) follow the same rule with
+// the owner decided by the multipart row. The sweeper reads the part's
+// rows first, then the multipart row (serial):
+//
+//   - open: older rows than the newest are queued again and
+//     range-deleted; if the entry's row is the newest, the blocks are
+//     live; if it is absent, the row is fenced (a tombstone at the part's
+//     own timestamp) and the multipart row read again (serial), and the
+//     decision below is taken on that second read. A completion reads
+//     the parts after its open -> completing LWT: if that LWT came before
+//     the second read, the state is no longer open; if after, its read
+//     comes after the fence and cannot see the part. So a part the
+//     sweeper reclaims is never in a manifest;
+//   - completing: the entry is queued again (the completion's intent
+//     decides the upload's fate first);
+//   - done: the blocks are live if and only if the manifest names the
+//     inode (manifest inodes cached per pass); otherwise (an unlisted
+//     part, or one committed after the completion read the parts) they
+//     go, after the fence;
+//   - aborted, or no multipart row (aborted and cleaned up, or completed
+//     and its manifest reclaimed, which deleted the listed parts'
+//     blocks already): the blocks go, after the fence.
+//
+// Abort (and the expiry entry of an upload still open, which aborts it
+// with the same LWT) queues every parts row as part garbage, then drops
+// the parts partition, the listing row and the multipart row (IF state =
+// aborted). A part committed after that read is reclaimed through its
+// own intent. An expiry entry finding the upload completing is queued
+// again; finding it done, it only removes leftover listing and parts rows.
+//
 // Then the entry goes. Every step is idempotent, so several sweepers may
 // run at once; RunSweeper takes a lease (an LWT row with a TTL) so that
 // normally only one frontend sweeps. Readers that looked a version up just
@@ -148,7 +279,11 @@
 // context at Config.Consistency (LOCAL_QUORUM by default); names use LWTs
 // at SerialConsistency. Idempotent statements (everything but LWTs) are
 // marked so and retried with backoff. Multi-partition batches are never
-// used; the one batch (step 5) touches a single partition. ApplySchema's
+// used; the two batches (step 5, and UploadPart's) touch a single
+// partition. Tables written by LWTs (buckets, key_locks, multipart) are
+// never written without one. UploadPart and ListParts read the multipart
+// row at the plain consistency: for them it is only a hint; every
+// decision that GC safety depends on reads it at serial consistency. ApplySchema's
 // tables get deterministic ids (see package schema), which makes
 // concurrent schema creation from several processes safe.
 package cassandra

@@ -43,6 +43,7 @@ type listRow struct {
 	etag      string
 	modified  time.Time
 	owner     string
+	parts     int
 }
 
 // shardIter walks one listing partition in key order. Rows come in pages
@@ -115,8 +116,8 @@ func (c *cursor) Next(ctx context.Context) (store.Object, bool) {
 	best.rows = best.rows[1:]
 	return store.Object{
 		Bucket: c.b.name, Key: r.key, VersionID: r.version.String(), Size: r.size, ETag: r.etag,
-		LastModified: r.modified, Owner: r.owner,
-		Ref: ref{version: r.version, inode: r.inode, blockSize: r.blockSize, size: r.size},
+		LastModified: r.modified, Owner: r.owner, Parts: r.parts,
+		Ref: ref{version: r.version, inode: r.inode, blockSize: r.blockSize, size: r.size, parts: r.parts},
 	}, true
 }
 
@@ -175,7 +176,7 @@ func (c *cursor) fill(ctx context.Context) error {
 }
 
 func (c *cursor) fetch(ctx context.Context, it *shardIter) error {
-	stmt := `SELECT key, version, inode, size, block_size, etag, modified, owner FROM objects
+	stmt := `SELECT key, version, inode, size, block_size, etag, modified, owner, parts FROM objects
 		WHERE bucket_id = ? AND shard = ? AND key >= ?`
 	if it.exclusive {
 		stmt = strings.Replace(stmt, "key >= ?", "key > ?", 1)
@@ -193,7 +194,7 @@ func (c *cursor) fetch(ctx context.Context, it *shardIter) error {
 		key []byte
 	)
 	rows := make([]listRow, 0, it.pageSize)
-	for iter.Scan(&key, &r.version, &r.inode, &r.size, &r.blockSize, &r.etag, &r.modified, &r.owner) {
+	for iter.Scan(&key, &r.version, &r.inode, &r.size, &r.blockSize, &r.etag, &r.modified, &r.owner, &r.parts) {
 		r.key = string(key)
 		rows = append(rows, r)
 	}

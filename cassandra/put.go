@@ -57,13 +57,28 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if err == nil && in.ContentMD5 != nil && !bytes.Equal(sum, in.ContentMD5) {
 		err = fmt.Errorf("put %q: md5 %x, client sent %x: %w", in.Key, sum, in.ContentMD5, store.ErrBadDigest)
 	}
+	if err == nil && in.Verify != nil {
+		if row.checksum, err = in.Verify(); err != nil {
+			err = fmt.Errorf("put %q: verify: %w", in.Key, err)
+		}
+	}
 	if err != nil {
 		s.abandon(intent, written)
 		return store.Object{}, err
 	}
 	row.etag = hex.EncodeToString(sum)
 
-	attempted, err := s.commit(ctx, b, in.Key, row, intent)
+	cond := condition{ifNoneMatch: in.IfNoneMatch, ifMatch: in.IfMatch}
+	if cond.set() {
+		lk, err := s.lockKey(ctx, b, in.Key)
+		if err != nil {
+			s.abandon(intent, written)
+			return store.Object{}, err
+		}
+		defer s.unlockKey(lk)
+		cond.lock = lk
+	}
+	attempted, err := s.commit(ctx, b, in.Key, row, intent, cond)
 	if err != nil {
 		if !attempted {
 			s.abandon(intent, written)
@@ -74,16 +89,20 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 }
 
 // commit makes row the current version of key: (1) read the existing
-// rows and queue their inodes, (2) in one single-partition batch insert
-// row and delete every older row (the commit point), (3) upsert the
-// listing row. attempted reports whether step 2 was sent: after that a
-// failure is ambiguous and the blocks must stay until the sweeper decides.
-func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versionRow, intent *gcEntry) (attempted bool, err error) {
+// rows, decide cond on them and queue their inodes, (2) in one
+// single-partition batch insert row and delete every older row (the
+// commit point), (3) upsert the listing row. attempted reports whether
+// step 2 was sent: after that a failure is ambiguous and the blocks must
+// stay until the sweeper decides.
+func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versionRow, intent *gcEntry, cond condition) (attempted bool, err error) {
 	for {
 		readAt := time.Now()
 		rows, err := s.versionRows(ctx, b.id, key, 0)
 		if err != nil {
 			return false, err
+		}
+		if err := cond.check(rows); err != nil {
+			return false, fmt.Errorf("put %q: %w", key, err)
 		}
 		if len(rows) > 0 && compareTimeUUID(rows[0].version, row.version) > 0 {
 			// A newer version committed first: ours would never be current.
@@ -107,13 +126,14 @@ func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versio
 			break
 		}
 	}
-	m := row.meta
+	if err := s.lockFresh(cond.lock); err != nil {
+		return false, err
+	}
 	batch := s.sess.Batch(gocql.UnloggedBatch).WithContext(ctx).WithTimestamp(writeTime(row.version))
 	batch.Entries = append(batch.Entries,
 		gocql.BatchEntry{Idempotent: true, Stmt: `INSERT INTO versions (bucket_id, key, ` + versionCols + `)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			Args: []any{b.id, []byte(key), row.version, row.inode, row.size, row.blockSize, row.etag, row.owner, row.created,
-				m.ContentType, m.ContentEncoding, m.ContentDisposition, m.ContentLanguage, m.CacheControl, m.Expires, m.User}},
+			VALUES (?, ?, ` + versionMarks + `)`,
+			Args: append([]any{b.id, []byte(key)}, row.values()...)},
 		gocql.BatchEntry{Idempotent: true, Stmt: `DELETE FROM versions WHERE bucket_id = ? AND key = ? AND version < ?`,
 			Args: []any{b.id, []byte(key), row.version}},
 	)

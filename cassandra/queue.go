@@ -20,6 +20,15 @@ const (
 	// its version row is gone; if the row is still the newest (the delete
 	// or overwrite failed), the entry is dropped and the blocks stay.
 	kindGarbage entryKind = 2
+	// kindPartUpload: a part upload's intent (upload, part, version);
+	// kindPartGarbage: a replaced part. Their blocks go once neither the
+	// open upload's parts rows nor the completed upload's manifest refer
+	// to them (see doc.go).
+	kindPartUpload  entryKind = 3
+	kindPartGarbage entryKind = 4
+	// kindExpire: an upload's end of life, MultipartMaxAge after its
+	// creation (inode is the upload id): an open upload is aborted.
+	kindExpire entryKind = 5
 )
 
 // gcEntry is one gc_queue row: the blocks [0, blocks) of inode, which
@@ -35,6 +44,11 @@ type gcEntry struct {
 	bucketID gocql.UUID
 	key      string
 	version  gocql.UUID
+	// Multipart: the upload, the part number (part entries) and, for a
+	// version entry, its part count (> 0: inode is a manifest).
+	uploadID gocql.UUID
+	part     int
+	parts    int
 }
 
 // setDue places e in the queue partition for due.
@@ -49,15 +63,21 @@ func (s *Store) newEntry(kind entryKind, b bucketInfo, key string, r versionRow)
 	e := &gcEntry{
 		inode: r.inode, kind: kind, blocks: r.blocks(),
 		bucket: b.name, bucketID: b.id, key: key, version: r.version,
+		uploadID: r.uploadID, parts: r.parts,
 	}
 	e.setDue(time.Now().Add(s.cfg.GCGrace))
 	return e
 }
 
 func (s *Store) enqueue(ctx context.Context, e *gcEntry) error {
-	err := s.exec(ctx, `INSERT INTO gc_queue (slot, shard, due, inode, kind, blocks, bucket, bucket_id, key, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.slot, e.shard, e.due, e.inode, int8(e.kind), e.blocks, e.bucket, e.bucketID, []byte(e.key), e.version)
+	var upload any
+	if e.uploadID != (gocql.UUID{}) {
+		upload = e.uploadID
+	}
+	err := s.exec(ctx, `INSERT INTO gc_queue (slot, shard, due, inode, kind, blocks, bucket, bucket_id, key, version, upload_id, part, parts)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.slot, e.shard, e.due, e.inode, int8(e.kind), e.blocks, e.bucket, e.bucketID, []byte(e.key), e.version,
+		upload, e.part, e.parts)
 	if err != nil {
 		return fmt.Errorf("queue inode %s for gc: %w", e.inode, err)
 	}
@@ -102,7 +122,7 @@ func (s *Store) refreshIntent(ctx context.Context, e *gcEntry) error {
 
 // scanQueue reads the entries of one queue partition due at or before upTo.
 func (s *Store) scanQueue(ctx context.Context, slot int64, shard int, upTo time.Time) ([]gcEntry, error) {
-	iter := s.query(ctx, `SELECT due, inode, kind, blocks, bucket, bucket_id, key, version FROM gc_queue
+	iter := s.query(ctx, `SELECT due, inode, kind, blocks, bucket, bucket_id, key, version, upload_id, part, parts FROM gc_queue
 		WHERE slot = ? AND shard = ? AND due <= ?`, slot, shard, upTo).Idempotent(true).PageSize(500).Iter()
 	var (
 		out  []gcEntry
@@ -110,9 +130,10 @@ func (s *Store) scanQueue(ctx context.Context, slot int64, shard int, upTo time.
 		kind int8
 		key  []byte
 	)
-	for iter.Scan(&e.due, &e.inode, &kind, &e.blocks, &e.bucket, &e.bucketID, &key, &e.version) {
+	for iter.Scan(&e.due, &e.inode, &kind, &e.blocks, &e.bucket, &e.bucketID, &key, &e.version, &e.uploadID, &e.part, &e.parts) {
 		e.kind, e.key = entryKind(kind), string(key)
 		out = append(out, e)
+		e = gcEntry{slot: slot, shard: shard}
 	}
 	if err := iter.Close(); err != nil {
 		return nil, fmt.Errorf("scan gc queue slot %d shard %d: %w", slot, shard, err)

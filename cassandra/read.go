@@ -33,26 +33,50 @@ func (s *Store) ReadObject(ctx context.Context, obj store.Object, off, n int64) 
 	if off == end {
 		return io.NopCloser(bytes.NewReader(nil)), nil
 	}
+	if r.parts > 0 {
+		return s.readManifest(ctx, obj, r, off, end)
+	}
+	seg, err := newSegment(obj.Key, r, off, end)
+	if err != nil {
+		return nil, err
+	}
+	return s.newBlockReader(ctx, func(context.Context) (*segment, error) {
+		sg := seg
+		seg = nil
+		return sg, nil
+	}), nil
+}
+
+// segment is the blocks of one inode a read delivers: first..last,
+// dropping skip bytes of the first and keeping end bytes of the last.
+type segment struct {
+	ref         ref
+	first, last int
+	skip, end   int
+}
+
+// newSegment covers bytes [off, end) of r's blocks, 0 <= off < end <= size.
+func newSegment(key string, r ref, off, end int64) (*segment, error) {
 	bs := int64(r.blockSize)
 	if bs <= 0 || bs > MaxBlockSize {
-		return nil, fmt.Errorf("read %q: block size %d: %w", obj.Key, bs, store.ErrCorrupt)
+		return nil, fmt.Errorf("read %q: block size %d: %w", key, bs, store.ErrCorrupt)
 	}
+	return &segment{ref: r, first: int(off / bs), last: int((end - 1) / bs),
+		skip: int(off % bs), end: int(end - (end-1)/bs*bs)}, nil
+}
+
+// newBlockReader streams the segments next returns (nil at the end),
+// prefetching up to BlocksInFlight blocks ahead across segments.
+func (s *Store) newBlockReader(ctx context.Context, next func(context.Context) (*segment, error)) *blockReader {
 	ctx, cancel := context.WithCancel(ctx)
 	br := &blockReader{
-		getBuf: s.getBuf, putBuf: s.putBuf,
-		s: s, ref: r, ctx: ctx, cancel: cancel,
-		first: int(off / bs), last: int((end - 1) / bs),
-		skip: int(off % bs), end: int(end - (end-1)/bs*bs),
+		s: s, next: next, ctx: ctx, cancel: cancel,
 		queue: make(chan *fetch, s.cfg.BlocksInFlight),
 		slots: make(chan struct{}, s.cfg.BlocksInFlight),
 	}
-	if r.blockSize > s.cfg.BlockSize { // written under a larger block size than configured now
-		br.getBuf = func() *[]byte { b := make([]byte, r.blockSize); return &b }
-		br.putBuf = func(*[]byte) {}
-	}
 	br.wg.Add(1)
 	go br.prefetch()
-	return br, nil
+	return br
 }
 
 // refByVersion finds the bytes of obj.VersionID when obj.Ref is not ours
@@ -75,6 +99,7 @@ func (s *Store) refByVersion(ctx context.Context, obj store.Object) (ref, error)
 
 // fetch is one block on its way: done closes when data or err is set.
 type fetch struct {
+	seg  *segment
 	idx  int
 	buf  *[]byte
 	data []byte
@@ -82,22 +107,17 @@ type fetch struct {
 	done chan struct{}
 }
 
-// blockReader delivers blocks first..last in order. A prefetch goroutine
-// starts fetches in order, each holding one of BlocksInFlight slots (and a
-// pooled buffer) until Read has consumed it.
+// blockReader delivers the blocks of its segments in order. A prefetch
+// goroutine starts fetches in order, each holding one of BlocksInFlight
+// slots (and a pooled buffer) until Read has consumed it.
 type blockReader struct {
-	s           *Store
-	getBuf      func() *[]byte
-	putBuf      func(*[]byte)
-	ref         ref
-	ctx         context.Context
-	cancel      context.CancelFunc
-	first, last int
-	skip        int // bytes to drop from the first block
-	end         int // bytes of the last block to deliver
-	queue       chan *fetch
-	slots       chan struct{}
-	wg          sync.WaitGroup // prefetch and fetch goroutines
+	s      *Store
+	next   func(context.Context) (*segment, error)
+	ctx    context.Context
+	cancel context.CancelFunc
+	queue  chan *fetch
+	slots  chan struct{}
+	wg     sync.WaitGroup // prefetch and fetch goroutines
 
 	cur    *fetch
 	pos    []byte
@@ -108,32 +128,67 @@ type blockReader struct {
 func (br *blockReader) prefetch() {
 	defer br.wg.Done()
 	defer close(br.queue)
-	for idx := br.first; idx <= br.last; idx++ {
-		select {
-		case br.slots <- struct{}{}:
-		case <-br.ctx.Done():
+	for {
+		seg, err := br.next(br.ctx)
+		if err != nil {
+			// Delivered in order, after every block before it.
+			f := &fetch{err: err, done: make(chan struct{})}
+			close(f.done)
+			select {
+			case br.slots <- struct{}{}:
+			case <-br.ctx.Done():
+				return
+			}
+			select {
+			case br.queue <- f:
+			case <-br.ctx.Done():
+				<-br.slots
+			}
 			return
 		}
-		f := &fetch{idx: idx, buf: br.getBuf(), done: make(chan struct{})}
-		br.wg.Add(1)
-		go func() {
-			defer br.wg.Done()
-			f.data, f.err = br.s.readBlock(br.ctx, br.ref, f.idx, *f.buf)
-			close(f.done)
-		}()
-		select {
-		case br.queue <- f:
-		case <-br.ctx.Done():
-			<-f.done
-			br.release(f)
+		if seg == nil {
 			return
+		}
+		for idx := seg.first; idx <= seg.last; idx++ {
+			select {
+			case br.slots <- struct{}{}:
+			case <-br.ctx.Done():
+				return
+			}
+			f := &fetch{seg: seg, idx: idx, buf: br.getBuf(seg.ref.blockSize), done: make(chan struct{})}
+			br.wg.Add(1)
+			go func() {
+				defer br.wg.Done()
+				f.data, f.err = br.s.readBlock(br.ctx, f.seg.ref, f.idx, *f.buf)
+				close(f.done)
+			}()
+			select {
+			case br.queue <- f:
+			case <-br.ctx.Done():
+				<-f.done
+				br.release(f)
+				return
+			}
 		}
 	}
 }
 
+// getBuf returns a buffer for a block of n bytes: pooled when n fits the
+// configured block size, else (written under a larger block size than
+// configured now) a fresh one.
+func (br *blockReader) getBuf(n int) *[]byte {
+	if n <= br.s.cfg.BlockSize {
+		return br.s.getBuf()
+	}
+	b := make([]byte, n)
+	return &b
+}
+
 func (br *blockReader) release(f *fetch) {
 	if f.buf != nil {
-		br.putBuf(f.buf)
+		if cap(*f.buf) == br.s.cfg.BlockSize {
+			br.s.putBuf(f.buf)
+		}
 		f.buf = nil
 	}
 	<-br.slots
@@ -164,11 +219,11 @@ func (br *blockReader) Read(p []byte) (int, error) {
 			return 0, br.err
 		}
 		data := f.data
-		if f.idx == br.last {
-			data = data[:br.end]
+		if f.idx == f.seg.last {
+			data = data[:f.seg.end]
 		}
-		if f.idx == br.first {
-			data = data[br.skip:]
+		if f.idx == f.seg.first {
+			data = data[f.seg.skip:]
 		}
 		br.pos = data
 	}

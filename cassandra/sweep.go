@@ -29,9 +29,10 @@ type sweep struct {
 	s   *Store
 	now time.Time
 
-	mu      sync.Mutex
-	buckets map[string]*bucketInfo // nil value: no such bucket
-	errs    []error
+	mu        sync.Mutex
+	buckets   map[string]*bucketInfo // nil value: no such bucket
+	manifests map[gocql.UUID]map[gocql.UUID]bool
+	errs      []error
 
 	slots, entries, live, requeued, reclaimed, blocks, failed atomic.Int64
 }
@@ -41,7 +42,7 @@ type sweep struct {
 // the past are deleted whole and the low watermark moves past them. It is
 // idempotent and safe to run from several processes at once.
 func (s *Store) Sweep(ctx context.Context) (SweepStats, error) {
-	sw := &sweep{s: s, now: time.Now(), buckets: map[string]*bucketInfo{}}
+	sw := &sweep{s: s, now: time.Now(), buckets: map[string]*bucketInfo{}, manifests: map[gocql.UUID]map[gocql.UUID]bool{}}
 	low, err := s.queueLow(ctx, sw.now)
 	if err != nil {
 		return SweepStats{}, err
@@ -144,6 +145,12 @@ func (sw *sweep) partition(ctx context.Context, slot int64, shard int, past bool
 // that a late-arriving commit of it can never become visible.
 func (sw *sweep) entry(ctx context.Context, e *gcEntry) error {
 	s := sw.s
+	switch e.kind {
+	case kindPartUpload, kindPartGarbage:
+		return sw.partEntry(ctx, e)
+	case kindExpire:
+		return sw.expireEntry(ctx, e)
+	}
 	b, err := sw.bucket(ctx, e.bucket, e.bucketID)
 	if err != nil {
 		return err
@@ -183,6 +190,9 @@ func (sw *sweep) entry(ctx context.Context, e *gcEntry) error {
 		}
 		if i == 0 {
 			sw.live.Add(1) // current version: its blocks stay
+			if e.kind == kindUpload && e.parts > 0 {
+				return sw.finishManifest(ctx, e)
+			}
 		} // else cleanupOlder just removed it and queued it anew
 		return nil
 	}
@@ -194,6 +204,11 @@ func (sw *sweep) entry(ctx context.Context, e *gcEntry) error {
 			writeTime(e.version), b.id, []byte(e.key), e.version)
 		if err != nil {
 			return fmt.Errorf("fence version %s of %q: %w", e.version, e.key, err)
+		}
+		if e.parts > 0 {
+			if done, err := sw.unusedManifest(ctx, e, top); done || err != nil {
+				return err
+			}
 		}
 		if top == nil || compareTimeUUID(top.version, e.version) > 0 {
 			// The version may have been current until a newer one or a
@@ -214,6 +229,9 @@ func (sw *sweep) entry(ctx context.Context, e *gcEntry) error {
 }
 
 func (sw *sweep) reclaim(ctx context.Context, e *gcEntry) error {
+	if e.parts > 0 {
+		return sw.reclaimManifest(ctx, e)
+	}
 	if err := sw.s.deleteBlocks(ctx, e.inode, e.blocks); err != nil {
 		return err
 	}

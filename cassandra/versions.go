@@ -22,34 +22,57 @@ type versionRow struct {
 	owner     string
 	created   time.Time
 	meta      store.Meta
+	checksum  store.Checksum
+	// parts > 0: a completed multipart upload (of uploadID) whose inode
+	// names its manifest; its bytes are the manifest's parts' blocks.
+	parts    int
+	uploadID gocql.UUID
 }
 
 const versionCols = `version, inode, size, block_size, etag, owner, created,
-	content_type, content_encoding, content_disposition, content_language, cache_control, expires, user_meta`
+	content_type, content_encoding, content_disposition, content_language, cache_control, expires, user_meta,
+	checksum_algorithm, checksum_type, checksum, parts, upload_id`
+
+// versionMarks is one ? per column of versionCols.
+const versionMarks = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 
 func (r *versionRow) dest() []any {
 	return []any{&r.version, &r.inode, &r.size, &r.blockSize, &r.etag, &r.owner, &r.created,
 		&r.meta.ContentType, &r.meta.ContentEncoding, &r.meta.ContentDisposition, &r.meta.ContentLanguage,
-		&r.meta.CacheControl, &r.meta.Expires, &r.meta.User}
+		&r.meta.CacheControl, &r.meta.Expires, &r.meta.User,
+		&r.checksum.Algorithm, &r.checksum.Type, &r.checksum.Value, &r.parts, &r.uploadID}
 }
 
-// blocks is the number of blocks holding the version's bytes.
+// values are the column values of versionCols, in order.
+func (r *versionRow) values() []any {
+	m := r.meta
+	var upload any
+	if r.parts > 0 {
+		upload = r.uploadID
+	}
+	return []any{r.version, r.inode, r.size, r.blockSize, r.etag, r.owner, r.created,
+		m.ContentType, m.ContentEncoding, m.ContentDisposition, m.ContentLanguage, m.CacheControl, m.Expires, m.User,
+		r.checksum.Algorithm, r.checksum.Type, r.checksum.Value, r.parts, upload}
+}
+
+// blocks is the number of blocks holding the version's bytes; 0 for a
+// manifest version, whose blocks belong to its parts.
 func (r versionRow) blocks() int {
-	if r.size <= 0 || r.blockSize <= 0 {
+	if r.parts > 0 || r.size <= 0 || r.blockSize <= 0 {
 		return 0
 	}
 	return int((r.size + int64(r.blockSize) - 1) / int64(r.blockSize))
 }
 
 func (r versionRow) ref() ref {
-	return ref{version: r.version, inode: r.inode, blockSize: r.blockSize, size: r.size}
+	return ref{version: r.version, inode: r.inode, blockSize: r.blockSize, size: r.size, parts: r.parts}
 }
 
 func (r versionRow) object(bucket, key string) store.Object {
 	return store.Object{
 		Bucket: bucket, Key: key, VersionID: r.version.String(),
 		Size: r.size, ETag: r.etag, LastModified: r.created, Owner: r.owner,
-		Meta: r.meta, Ref: r.ref(),
+		Meta: r.meta, Parts: r.parts, Checksum: r.checksum, Ref: r.ref(),
 	}
 }
 
@@ -60,6 +83,7 @@ type ref struct {
 	inode     gocql.UUID
 	blockSize int
 	size      int64
+	parts     int // > 0: inode is a manifest of this many parts
 }
 
 // versionRows reads the version rows of key, newest first; limit 0 reads all.
@@ -198,9 +222,9 @@ func (s *Store) cleanupOlder(ctx context.Context, b bucketInfo, key string, rows
 // putListing upserts key's listing row from r at r's write timestamp, so
 // the listing converges on the newest version whatever the commit order.
 func (s *Store) putListing(ctx context.Context, b bucketInfo, key string, r versionRow) error {
-	err := s.exec(ctx, `INSERT INTO objects (bucket_id, shard, key, version, inode, size, block_size, etag, modified, owner)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
-		b.id, shardOf(key, b.shards), []byte(key), r.version, r.inode, r.size, r.blockSize, r.etag, r.created, r.owner,
+	err := s.exec(ctx, `INSERT INTO objects (bucket_id, shard, key, version, inode, size, block_size, etag, modified, owner, parts)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+		b.id, shardOf(key, b.shards), []byte(key), r.version, r.inode, r.size, r.blockSize, r.etag, r.created, r.owner, r.parts,
 		writeTime(r.version))
 	if err != nil {
 		return fmt.Errorf("update listing of %q: %w", key, err)

@@ -2,8 +2,8 @@
 // embedded in the binary and applied in order by cassandra.ApplySchema.
 //
 // Each file cql/NNNN_name.cql is one migration. Its statements are
-// idempotent (CREATE ... IF NOT EXISTS) so a migration interrupted half way
-// can simply be applied again. Statements carry placeholders that the
+// idempotent (CREATE ... IF NOT EXISTS, ALTER TABLE ... ADD IF NOT
+// EXISTS) so a migration interrupted half way can simply be applied again. Statements carry placeholders that the
 // applier fills in with Render:
 //
 //	{{keyspace}}    the keyspace name (a validated CQL identifier)

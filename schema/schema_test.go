@@ -44,10 +44,11 @@ func TestStatementsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	create := regexp.MustCompile(`(?is)^CREATE\s+(KEYSPACE|TABLE|TYPE|INDEX|CUSTOM INDEX)\s+IF\s+NOT\s+EXISTS\s`)
+	alter := regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+\{\{keyspace\}\}\.[a-z_]+\s+ADD\s+IF\s+NOT\s+EXISTS\s`)
 	for _, m := range ms {
 		for _, s := range m.Statements {
-			if !create.MatchString(s) {
-				t.Errorf("migration %d: statement is not CREATE ... IF NOT EXISTS:\n%s", m.Version, s)
+			if !create.MatchString(s) && !alter.MatchString(s) {
+				t.Errorf("migration %d: statement is neither CREATE ... IF NOT EXISTS nor ALTER TABLE ... ADD IF NOT EXISTS:\n%s", m.Version, s)
 			}
 			if regexp.MustCompile(`(?is)^CREATE\s+TABLE`).MatchString(s) && !strings.Contains(s, "'{{id}}'") {
 				t.Errorf("migration %d: CREATE TABLE without WITH ID = '{{id}}':\n%s", m.Version, s)
