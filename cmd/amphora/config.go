@@ -71,6 +71,9 @@ type StorageConfig struct {
 	SweepInterval  Duration `toml:"sweep_interval"`
 	Sweeper        bool     `toml:"sweeper"`
 	ListingShards  int      `toml:"listing_shards"`
+	// MultipartMaxAge is how long a multipart upload may stay open before
+	// the sweeper aborts it.
+	MultipartMaxAge Duration `toml:"multipart_max_age"`
 }
 
 // CredentialConfig is one static access key pair mapped to a tenant.
@@ -133,12 +136,13 @@ func defaults() Config {
 			Replication:       ReplicationConfig{Class: "NetworkTopologyStrategy"},
 		},
 		Storage: StorageConfig{
-			BlockSize:      1 << 20,
-			BlocksInFlight: 4,
-			GCGrace:        Duration{15 * time.Minute},
-			SweepInterval:  Duration{time.Minute},
-			Sweeper:        true,
-			ListingShards:  8,
+			BlockSize:       1 << 20,
+			BlocksInFlight:  4,
+			GCGrace:         Duration{15 * time.Minute},
+			SweepInterval:   Duration{time.Minute},
+			Sweeper:         true,
+			ListingShards:   8,
+			MultipartMaxAge: Duration{7 * 24 * time.Hour},
 		},
 	}
 }
@@ -277,6 +281,9 @@ func (c Config) validate() []string {
 	}
 	if st.SweepInterval.Duration <= 0 {
 		add("storage.sweep_interval must be positive")
+	}
+	if st.MultipartMaxAge.Duration <= 0 {
+		add("storage.multipart_max_age must be positive")
 	}
 	if st.ListingShards < 1 || st.ListingShards > 1024 {
 		add("storage.listing_shards %d must be between 1 and 1024", st.ListingShards)

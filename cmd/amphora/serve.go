@@ -32,11 +32,12 @@ func storeConfig(c Config) cassandra.Config {
 			DataCenters: cs.Replication.Datacenters,
 			Factor:      cs.Replication.Factor,
 		},
-		BlockSize:      int(c.Storage.BlockSize),
-		BlocksInFlight: c.Storage.BlocksInFlight,
-		GCGrace:        c.Storage.GCGrace.Duration,
-		SweepInterval:  c.Storage.SweepInterval.Duration,
-		ListingShards:  c.Storage.ListingShards,
+		BlockSize:       int(c.Storage.BlockSize),
+		BlocksInFlight:  c.Storage.BlocksInFlight,
+		GCGrace:         c.Storage.GCGrace.Duration,
+		SweepInterval:   c.Storage.SweepInterval.Duration,
+		ListingShards:   c.Storage.ListingShards,
+		MultipartMaxAge: c.Storage.MultipartMaxAge.Duration,
 	}
 }
 
