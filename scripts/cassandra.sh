@@ -18,7 +18,7 @@
 #   CASSANDRA_NODE       1        node number; node N binds 127.0.0.N (a ring is nodes 1..3)
 #   CASSANDRA_NODES      1        ring size used for tokens and seeds (1 or 3)
 #   CASSANDRA_PORT       9042     CQL port
-#   CASSANDRA_HEAP       768M     -Xms/-Xmx
+#   CASSANDRA_HEAP       1G       -Xms/-Xmx
 #   CASSANDRA_START_TIMEOUT 180   seconds to wait for CQL
 #   CASSANDRA_BENCH      unset    when 1: benchmark settings (raise request in-flight limits)
 set -euo pipefail
@@ -30,7 +30,7 @@ NODE=${CASSANDRA_NODE:-1}
 NODES=${CASSANDRA_NODES:-1}
 ADDR=127.0.0.$NODE
 PORT=${CASSANDRA_PORT:-9042}
-HEAP=${CASSANDRA_HEAP:-768M}
+HEAP=${CASSANDRA_HEAP:-1G}
 TIMEOUT=${CASSANDRA_START_TIMEOUT:-180}
 BASE=${CASSANDRA_HOME_DIR:-$HOME/.local/share/amphora/cassandra}
 DIR=$BASE/node$NODE
