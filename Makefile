@@ -6,8 +6,12 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Tests run against this Cassandra; empty means the local node from scripts/cassandra.sh.
 CASSANDRA_HOSTS ?=
 TEST_TIMEOUT ?= 30m
+# make bench: heap of the node it starts, results file, extra flags (go run ./cmd/amphora-bench -h).
+BENCH_HEAP ?= 2G
+BENCH_JSON ?= bench-results/bench.json
+BENCH_FLAGS ?=
 
-.PHONY: all build run test test-unit check cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop clean
+.PHONY: all build run test test-unit check bench bench-quick cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop clean
 
 all: build
 
@@ -34,6 +38,18 @@ check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+## bench: raw Cassandra ceiling vs Amphora, RSS and listing (docs/benchmarks.md; < 15 min on 2 cores)
+## Starts a node with CASSANDRA_BENCH=1 unless CASSANDRA_HOSTS is set (a node already up is reused as is).
+bench:
+	@if [ -z "$(CASSANDRA_HOSTS)" ]; then CASSANDRA_BENCH=1 CASSANDRA_HEAP=$${CASSANDRA_HEAP:-$(BENCH_HEAP)} scripts/cassandra.sh start; fi
+	@mkdir -p $(dir $(BENCH_JSON))
+	CASSANDRA_HOSTS="$${CASSANDRA_HOSTS:-127.0.0.1:$${CASSANDRA_PORT:-9042}}" \
+		$(GO) run ./cmd/amphora-bench -json $(BENCH_JSON) $(BENCH_FLAGS)
+
+## bench-quick: the same, small and short (CI, < 2 min)
+bench-quick:
+	@$(MAKE) --no-print-directory bench BENCH_JSON=$(patsubst %.json,%-quick.json,$(BENCH_JSON)) BENCH_FLAGS="-quick $(BENCH_FLAGS)"
 
 cassandra:
 	@scripts/cassandra.sh start
