@@ -150,6 +150,13 @@ func info(r *http.Request) *reqInfo {
 // route table. It writes one access log line per request.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ri := &reqInfo{id: newRequestID(), start: time.Now(), query: r.URL.Query()}
+	if r.ContentLength == 0 && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		// net/http sends 100 Continue when a handler first reads the body,
+		// which never happens for an empty one. S3 always answers the
+		// expectation, and botocore (aws cli, boto3) waits for it: without
+		// it, it misreads the next response on the same connection.
+		w.WriteHeader(http.StatusContinue)
+	}
 	rec := &recorder{ResponseWriter: w}
 	h := rec.Header()
 	h.Set("Server", "Amphora")

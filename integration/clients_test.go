@@ -35,10 +35,12 @@ type minioOpts struct {
 	NoRegion    bool   // leave Region unset: the client asks GetBucketLocation
 	Secret      string // overrides the tenant's secret (wrong-secret tests)
 	AccessKey   string // overrides the tenant's access key
+	V4          bool   // sign with signature V4 (minio-go's default) instead of V2
+	Trailing    bool   // V4 only: allow trailing checksums (minio.Options.TrailingHeaders)
 }
 
-// minioClient is minio-go v7 signing with signature V2 as tn, without
-// retries, so every server error reaches the test.
+// minioClient is minio-go v7 signing with signature V2 (V4 with o.V4) as
+// tn, without retries, so every server error reaches the test.
 func (s *server) minioClient(t testing.TB, tn tenant, o minioOpts) *minio.Client {
 	t.Helper()
 	ak, sk := tn.AccessKey, tn.SecretKey
@@ -56,13 +58,18 @@ func (s *server) minioClient(t testing.TB, tn tenant, o minioOpts) *minio.Client
 	if o.NoRegion {
 		rg = ""
 	}
+	creds := credentials.NewStaticV2(ak, sk, "")
+	if o.V4 {
+		creds = credentials.NewStaticV4(ak, sk, "")
+	}
 	c, err := minio.New(endpoint, &minio.Options{
-		Creds:        credentials.NewStaticV2(ak, sk, ""),
-		Secure:       false,
-		Transport:    s.transport(),
-		Region:       rg,
-		BucketLookup: lookup,
-		MaxRetries:   1,
+		Creds:           creds,
+		TrailingHeaders: o.Trailing,
+		Secure:          false,
+		Transport:       s.transport(),
+		Region:          rg,
+		BucketLookup:    lookup,
+		MaxRetries:      1,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,14 @@ type serverOptions struct {
 	GCGrace       time.Duration
 	Sweeper       bool
 	SweepInterval time.Duration
+
+	// TLSListen, TLSCert and TLSKey add an HTTPS listener beside the
+	// plain one (newTLSServer fills them in).
+	TLSListen string
+	TLSCert   string // PEM file
+	TLSKey    string // PEM file
+	// TrustForwardedHost makes X-Forwarded-Host the signed and addressed host.
+	TrustForwardedHost bool
 }
 
 // defaultOptions: small blocks so that a few MiB cross many block
@@ -61,7 +69,7 @@ listen = %q
 region = %q
 virtual_host_domains = ["localhost"]
 shutdown_timeout = "5s"
-
+%s
 [log]
 level = "info"
 format = "json"
@@ -85,7 +93,7 @@ blocks_in_flight = 4
 gc_grace = %q
 sweep_interval = %q
 sweeper = %t
-`, addr, region, strings.Join(quoted, ", "), keyspace, o.BlockSize, o.GCGrace.String(), o.SweepInterval.String(), o.Sweeper)
+`, addr, region, serverExtra(o), strings.Join(quoted, ", "), keyspace, o.BlockSize, o.GCGrace.String(), o.SweepInterval.String(), o.Sweeper)
 	for _, tn := range []tenant{tenantA, tenantB} {
 		fmt.Fprintf(&b, `
 [[credentials]]
@@ -94,6 +102,19 @@ secret_key = %q
 tenant = %q
 display_name = %q
 `, tn.AccessKey, tn.SecretKey, tn.Name, tn.Name)
+	}
+	return b.String()
+}
+
+// serverExtra is the optional part of [server]: the HTTPS listener and
+// trust_forwarded_host, written only when a test asks for them.
+func serverExtra(o serverOptions) string {
+	var b strings.Builder
+	if o.TLSListen != "" {
+		fmt.Fprintf(&b, "tls_listen = %q\ntls_cert = %q\ntls_key = %q\n", o.TLSListen, o.TLSCert, o.TLSKey)
+	}
+	if o.TrustForwardedHost {
+		b.WriteString("trust_forwarded_host = true\n")
 	}
 	return b.String()
 }

@@ -148,6 +148,11 @@ EOF
 }
 
 start() {
+	# One start at a time per node: two JVMs on one data directory corrupt
+	# it (seen when two test runs started the node at the same moment).
+	mkdir -p "$DIR"
+	exec 9>"$DIR/start.lock"
+	if command -v flock >/dev/null 2>&1; then flock 9; fi
 	if pid=$(running_pid); then
 		if cql_up; then
 			echo "cassandra.sh: node $NODE already up on $ADDR:$PORT (pid $pid)"
@@ -197,7 +202,7 @@ start() {
 	)
 	echo "cassandra.sh: starting Cassandra $VERSION node $NODE on $ADDR:$PORT (data in $DIR)"
 	nohup java "${opts[@]}" -cp "$DIR/conf:$LIB/*" org.apache.cassandra.service.CassandraDaemon \
-		>"$DIR/logs/stdout.log" 2>&1 </dev/null &
+		>"$DIR/logs/stdout.log" 2>&1 </dev/null 9>&- &
 	echo $! >"$PIDFILE"
 	local pid=$! waited=0
 	until cql_up; do

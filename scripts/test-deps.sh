@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # Make sure the tools the end-to-end tests drive are present: a JDK 17 and
-# Maven (for the local Cassandra node) and s3cmd (the seed quick start).
+# Maven (for the local Cassandra node), s3cmd (the seed quick start), and the
+# SigV4 clients: the AWS CLI, rclone and boto3. The clients are the Debian
+# packages (/usr/bin/aws, /usr/bin/rclone, /usr/bin/python3 with boto3), so a
+# pip or pyenv install earlier in PATH does not count.
 # As root on Debian it installs what is missing; otherwise it says what to install.
 set -euo pipefail
 missing=()
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v s3cmd >/dev/null 2>&1 || missing+=(s3cmd)
+[ -x /usr/bin/aws ] || missing+=(awscli)
+[ -x /usr/bin/rclone ] || missing+=(rclone)
+{ [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import boto3' >/dev/null 2>&1; } || missing+=(python3-boto3)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "test-deps: installing ${missing[*]}"
-	apt-get update -qq >/dev/null
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	# Quiet unless something fails; then apt-get's output is shown.
+	if ! out=$(apt-get update -qq 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" 2>&1); then
+		echo "$out" >&2
+		exit 1
+	fi
 else
 	echo "test-deps: missing ${missing[*]}: install them (Debian: sudo apt-get install ${missing[*]})" >&2
 	exit 1
