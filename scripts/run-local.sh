@@ -86,7 +86,11 @@ cat <<BANNER
     access_key = $access_key
     secret_key = $secret_key
     use_https = False
-    signature_v2 = True
+    signature_v2 = True     # or False for Signature V4
+
+  aws cli / boto3 / rclone: endpoint http://$LISTEN, region us-east-1, path-style
+    AWS_ACCESS_KEY_ID=$access_key AWS_SECRET_ACCESS_KEY=... \\
+    aws --endpoint-url http://$LISTEN --region us-east-1 s3 ls
 
 BANNER
 exec "$BIN" serve -config .local/amphora.toml
