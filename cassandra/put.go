@@ -160,6 +160,7 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reade
 		wg       sync.WaitGroup
 		once     sync.Once
 		firstErr error
+		readErr  error // the body's own failure, if that is what stopped us
 		bs       = int64(s.cfg.BlockSize)
 	)
 	fail := func(err error) { once.Do(func() { firstErr = err; cancel() }) }
@@ -181,6 +182,7 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reade
 			} else {
 				err = fmt.Errorf("read body: %w", err)
 			}
+			readErr = err
 			fail(err)
 			break
 		}
@@ -204,6 +206,12 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reade
 		}()
 	}
 	wg.Wait()
+	if readErr != nil {
+		// The body's failure is the cause even when a block write saw the
+		// context cancelled first: net/http cancels the request's context
+		// as soon as reading its connection fails (a client that hangs up).
+		return nil, started, readErr
+	}
 	if firstErr != nil {
 		return nil, started, firstErr
 	}
