@@ -84,7 +84,7 @@ func (v sigv4Verifier) explain(r *http.Request, res sigv4.Result, err error, now
 // text without the sentinel's own, first letter in upper case.
 func message(err, sentinel error) string {
 	msg := strings.TrimSuffix(err.Error(), ": "+sentinel.Error())
-	if msg == "" || msg == err.Error() && msg == sentinel.Error() {
+	if msg == "" || msg == sentinel.Error() {
 		return s3Error(sentinel).Message
 	}
 	return strings.ToUpper(msg[:1]) + msg[1:]

@@ -2,7 +2,6 @@ package integration
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -22,25 +21,6 @@ func sweepOptions() serverOptions {
 	return o
 }
 
-// blockRows counts the block rows of the keyspace like countBlocks, but
-// reading only their keys in small pages: a COUNT(*) over a table of many
-// 256 KiB rows is paged by rows, not bytes, and can exhaust the heap of a
-// small test node.
-func blockRows(t *testing.T, db *gocql.Session) int64 {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	sc := db.Query("SELECT inode, idx FROM " + blocksTable).PageSize(200).WithContext(ctx).Iter().Scanner()
-	var n int64
-	for sc.Next() {
-		n++
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("count %s: %v", blocksTable, err)
-	}
-	return n
-}
-
 // waitBlocks polls the block count until it is want, and fails the test
 // if it is not within timeout. It returns the last count.
 func waitBlocks(t *testing.T, db *gocql.Session, want int64, timeout time.Duration, what string) int64 {
@@ -48,7 +28,7 @@ func waitBlocks(t *testing.T, db *gocql.Session, want int64, timeout time.Durati
 	start := time.Now()
 	var seen []string
 	for {
-		n := blockRows(t, db)
+		n := countBlocks(t, db)
 		if len(seen) == 0 || !strings.HasSuffix(seen[len(seen)-1], fmt.Sprintf(":%d", n)) {
 			seen = append(seen, fmt.Sprintf("%s:%d", time.Since(start).Round(100*time.Millisecond), n))
 		}
@@ -69,7 +49,7 @@ func waitBlocks(t *testing.T, db *gocql.Session, want int64, timeout time.Durati
 func stillBlocks(t *testing.T, s *server, db *gocql.Session, want int64, what string) {
 	t.Helper()
 	time.Sleep(2*s.Options.GCGrace + 2*s.Options.SweepInterval)
-	if n := blockRows(t, db); n != want {
+	if n := countBlocks(t, db); n != want {
 		t.Errorf("%s: %d block rows two grace periods later, want %d still", what, n, want)
 	}
 }
@@ -113,7 +93,7 @@ func TestMultipartAbortAndUnlistedPartsReclaimed(t *testing.T) {
 		done = append(done, putPart(t, ctx, core, bucket, key, id, i+1, p))
 		partBlocks += blocksFor(int64(len(p)), bs)
 	}
-	if n := blockRows(t, db); n != base+partBlocks {
+	if n := countBlocks(t, db); n != base+partBlocks {
 		t.Errorf("after 3 parts: %d block rows, want %d + %d", n, base, partBlocks)
 	}
 	lu, err := core.ListMultipartUploads(ctx, bucket, "", "", "", "", 1000)
@@ -153,7 +133,7 @@ func TestMultipartAbortAndUnlistedPartsReclaimed(t *testing.T) {
 	putPart(t, ctx, core, bucket, subset, id, 2, p2)
 	c3 := putPart(t, ctx, core, bucket, subset, id, 3, p3)
 	b1, b2, b3 := blocksFor(int64(len(p1)), bs), blocksFor(int64(len(p2)), bs), blocksFor(int64(len(p3)), bs)
-	if n := blockRows(t, db); n != base+b1+b2+b3 {
+	if n := countBlocks(t, db); n != base+b1+b2+b3 {
 		t.Errorf("after 3 parts: %d block rows, want %d", n, base+b1+b2+b3)
 	}
 	info, err := core.CompleteMultipartUpload(ctx, bucket, subset, id, []minio.CompletePart{c1, c3}, minio.PutObjectOptions{})

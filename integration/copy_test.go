@@ -154,12 +154,12 @@ func TestCopyIndependentOfSource(t *testing.T) {
 	for _, n := range blocks {
 		want += n
 	}
-	before := blockRows(t, db)
+	before := countBlocks(t, db)
 	time.Sleep(o.GCGrace + 500*time.Millisecond)
 	n := before
 	for i := range 4 {
 		out := s.GC(t)
-		n = blockRows(t, db)
+		n = countBlocks(t, db)
 		t.Logf("gc run %d: %d block rows (was %d, live objects need %d): %s", i+1, n, before, want, out)
 		if n <= want {
 			break
@@ -173,7 +173,7 @@ func TestCopyIndependentOfSource(t *testing.T) {
 		checkObject(t, ctx, c, bucket, key, b, etags[key])
 	}
 	s.GC(t)
-	if n := blockRows(t, db); n != want {
+	if n := countBlocks(t, db); n != want {
 		t.Errorf("a second gc left %d block rows, want %d", n, want)
 	}
 }

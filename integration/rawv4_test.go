@@ -44,7 +44,7 @@ func (s *server) v4Put(t *testing.T, tn tenant, path string, data []byte, mode s
 		body = buf.Bytes()
 	} else {
 		if payloadHash == "" {
-			payloadHash = fmt.Sprintf("%x", sha256Sum(data))
+			payloadHash = fmt.Sprintf("%x", sha256.Sum256(data))
 		}
 		sigv4.SignRequest(req, tn.AccessKey, tn.SecretKey, region, time.Now(), payloadHash)
 	}
@@ -88,7 +88,7 @@ func TestRawPayloadForms(t *testing.T) {
 	}{
 		{"hex sha256", func(p string) *http.Request { return s.v4Put(t, tenantA, p, data, 0, "", nil, nil, nil) }, 200, "", false},
 		{"hex sha256 mismatch", func(p string) *http.Request {
-			return s.v4Put(t, tenantA, p, data, 0, fmt.Sprintf("%x", sha256Sum(old)), nil, nil, nil)
+			return s.v4Put(t, tenantA, p, data, 0, fmt.Sprintf("%x", sha256.Sum256(old)), nil, nil, nil)
 		}, 400, "XAmzContentSHA256Mismatch", false},
 		{"unsigned payload with checksum header", func(p string) *http.Request {
 			return s.v4Put(t, tenantA, p, data, 0, sigv4.UnsignedPayload, map[string]string{"x-amz-checksum-crc32c": crc}, nil, nil)
@@ -218,5 +218,3 @@ func TestRawPresignedV4(t *testing.T) {
 		t.Fatalf("after presigned PUT: %q", got)
 	}
 }
-
-func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }

@@ -2,16 +2,13 @@ package store
 
 import (
 	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"hash"
-	"hash/crc32"
-	"hash/crc64"
 	"strconv"
 	"strings"
+
+	"github.com/amphora-s3/amphora/checksum"
 )
 
 // Checksum algorithms as S3 names them.
@@ -25,28 +22,6 @@ const (
 	ChecksumComposite  = "COMPOSITE"
 	ChecksumFullObject = "FULL_OBJECT"
 )
-
-var (
-	crc32cTable    = crc32.MakeTable(crc32.Castagnoli)
-	crc64nvmeTable = crc64.MakeTable(0x9a6c9329ac4bc9b5) // reflected CRC-64/NVME polynomial
-)
-
-// NewChecksumHash returns a fresh hash for an S3 checksum algorithm.
-func NewChecksumHash(algorithm string) (hash.Hash, error) {
-	switch algorithm {
-	case ChecksumCRC32:
-		return crc32.NewIEEE(), nil
-	case ChecksumCRC32C:
-		return crc32.New(crc32cTable), nil
-	case ChecksumCRC64NVME:
-		return crc64.New(crc64nvmeTable), nil
-	case ChecksumSHA1:
-		return sha1.New(), nil
-	case ChecksumSHA256:
-		return sha256.New(), nil
-	}
-	return nil, fmt.Errorf("unknown checksum algorithm %q", algorithm)
-}
 
 // MultipartETag is the ETag of a multipart object: the hex MD5 of the
 // concatenated binary MD5s of its parts, then "-" and the part count.
@@ -66,18 +41,19 @@ func MultipartETag(partETags []string) (string, error) {
 // under algorithm, of the concatenated binary part checksums (each given
 // in base64), then "-" and the part count.
 func CompositeChecksum(algorithm string, partValues []string) (string, error) {
-	h, err := NewChecksumHash(algorithm)
-	if err != nil {
-		return "", err
+	a := checksum.Algorithm(algorithm)
+	if !a.Valid() {
+		return "", fmt.Errorf("unknown checksum algorithm %q", algorithm)
 	}
-	for _, v := range partValues {
+	raws := make([][]byte, len(partValues))
+	for i, v := range partValues {
 		raw, err := base64.StdEncoding.DecodeString(v)
 		if err != nil || len(raw) == 0 {
 			return "", fmt.Errorf("part checksum %q is not base64", v)
 		}
-		h.Write(raw)
+		raws[i] = raw
 	}
-	return base64.StdEncoding.EncodeToString(h.Sum(nil)) + "-" + strconv.Itoa(len(partValues)), nil
+	return checksum.Composite(a, raws), nil
 }
 
 // ObjectChecksum is the checksum a completed multipart upload stores:
