@@ -32,13 +32,29 @@ type bucketMemoKey struct {
 	name string
 }
 
-// bucket reads name's row, once per request when ctx carries a
-// store.Memo. Errors: store.ErrNoSuchBucket.
+// bucket reads name's row: once per request when ctx carries a
+// store.Memo, and at most once per BucketCacheTTL across requests.
+// Errors: store.ErrNoSuchBucket.
 func (s *Store) bucket(ctx context.Context, name string) (bucketInfo, error) {
 	memo := store.MemoFrom(ctx)
 	if v, ok := memo.Load(bucketMemoKey{s, name}); ok {
 		return v.(bucketInfo), nil
 	}
+	if b, ok := s.buckets.get(name); ok {
+		memo.Store(bucketMemoKey{s, name}, b)
+		return b, nil
+	}
+	b, err := s.readBucket(ctx, name)
+	if err != nil {
+		return bucketInfo{}, err
+	}
+	memo.Store(bucketMemoKey{s, name}, b)
+	s.buckets.put(b)
+	return b, nil
+}
+
+// readBucket reads name's row from Cassandra, bypassing every cache.
+func (s *Store) readBucket(ctx context.Context, name string) (bucketInfo, error) {
 	b := bucketInfo{name: name}
 	err := s.query(ctx, `SELECT id, owner, location, created, shards FROM buckets WHERE name = ?`, name).
 		Idempotent(true).Scan(&b.id, &b.owner, &b.location, &b.created, &b.shards)
@@ -51,13 +67,13 @@ func (s *Store) bucket(ctx context.Context, name string) (bucketInfo, error) {
 	if b.shards < 1 {
 		return bucketInfo{}, fmt.Errorf("bucket %q has %d listing shards", name, b.shards)
 	}
-	memo.Store(bucketMemoKey{s, name}, b)
 	return b, nil
 }
 
 // CreateBucket claims b.Name with a lightweight transaction, so exactly one
 // of several concurrent claims wins, then records it for ListBuckets.
 func (s *Store) CreateBucket(ctx context.Context, b store.Bucket) error {
+	s.buckets.forget(b.Name) // a stale incarnation deleted elsewhere
 	if b.Name == "" || b.Owner == "" {
 		return errors.New("create bucket: name and owner are required")
 	}
@@ -118,7 +134,9 @@ func (s *Store) GetBucket(ctx context.Context, name string) (store.Bucket, error
 // delete is conditional on the incarnation id, so it never removes a
 // bucket re-created in the meantime.
 func (s *Store) DeleteBucket(ctx context.Context, name string) error {
-	b, err := s.bucket(ctx, name)
+	s.buckets.forget(name)
+	store.MemoFrom(ctx).Forget(bucketMemoKey{s, name})
+	b, err := s.readBucket(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -136,6 +154,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 		return fmt.Errorf("delete bucket %q: %w", name, err)
 	}
 	store.MemoFrom(ctx).Forget(bucketMemoKey{s, name})
+	s.buckets.forget(name)
 	if !applied {
 		return fmt.Errorf("bucket %q: %w", name, store.ErrNoSuchBucket)
 	}

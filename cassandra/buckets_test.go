@@ -147,11 +147,11 @@ func TestListBucketsHidesGhosts(t *testing.T) {
 
 // Within one request (a context carrying a store.Memo) the bucket's row is
 // read once, however many calls the frontend makes on the bucket; without
-// a memo every call reads it.
+// a memo (and with the cross-request cache off) every call reads it.
 func TestBucketRowReadOncePerRequest(t *testing.T) {
 	t.Parallel()
 	counter := &queryCounter{}
-	s := newStore(t, func(c *Config) { c.observer = counter })
+	s := newStore(t, func(c *Config) { c.observer = counter; c.BucketCacheTTL = -1 })
 	mustCreateBucket(t, s, "memo")
 	mustPut(t, s, "memo", "k", []byte("hello"))
 	bucketReads := func() int {

@@ -16,9 +16,21 @@ import (
 
 // Defaults and limits for Config.
 const (
-	DefaultBlockSize       = 1 << 20
-	MaxBlockSize           = 8 << 20 // well under Cassandra's 16 MiB mutation and frame limits
-	DefaultBlocksInFlight  = 4
+	DefaultBlockSize      = 1 << 20
+	MaxBlockSize          = 8 << 20 // well under Cassandra's 16 MiB mutation and frame limits
+	DefaultBlocksInFlight = 4
+	// DefaultMaxBlocksInFlight bounds the block buffers of the whole
+	// process (writes and reads together): 64 x 1 MiB.
+	DefaultMaxBlocksInFlight = 64
+	// DefaultInlineSize: objects up to this size live in their version
+	// row. Cassandra warns about multi-partition batches above 5 KiB of
+	// data (batch_size_warn_threshold); a 4 KiB object with its metadata,
+	// listing row and queue entry stays below it.
+	DefaultInlineSize = 4 << 10
+	// MaxInlineSize keeps the inline batch far below Cassandra's default
+	// batch_size_fail_threshold of 50 KiB.
+	MaxInlineSize          = 32 << 10
+	DefaultBucketCacheTTL  = time.Second
 	DefaultGCGrace         = 15 * time.Minute
 	DefaultSweepInterval   = time.Minute
 	DefaultListingShards   = 8
@@ -45,10 +57,21 @@ type Config struct {
 	ConnectTimeout    time.Duration
 	Timeout           time.Duration // per query, client side
 	Replication       Replication
-	BlockSize         int           // bytes per block, default 1 MiB, at most 8 MiB
-	BlocksInFlight    int           // concurrent block writes/reads per request, default 4
-	GCGrace           time.Duration // how long unreferenced blocks wait before the sweeper deletes them, default 15m
-	SweepInterval     time.Duration // RunSweeper's period, default 1m
+	BlockSize         int // bytes per block, default 1 MiB, at most 8 MiB
+	BlocksInFlight    int // concurrent block writes/reads per request, default 4
+	// MaxBlocksInFlight bounds block writes and reads in flight (and
+	// their buffers) across every request of the process, default 64.
+	MaxBlocksInFlight int
+	// InlineSize: objects of at most this many bytes are stored in their
+	// version row (one round trip to PUT, one to GET), default 4 KiB, at
+	// most 32 KiB; -1 turns inlining off.
+	InlineSize int
+	// BucketCacheTTL is how long a frontend trusts a bucket lookup
+	// (default 1s; -1: no cache). A bucket deleted through another
+	// frontend may be seen for that long.
+	BucketCacheTTL time.Duration
+	GCGrace        time.Duration // how long unreferenced blocks wait before the sweeper deletes them, default 15m
+	SweepInterval  time.Duration // RunSweeper's period, default 1m
 	// ListingShards is the number of listing partitions a new bucket gets
 	// (default 8). It is fixed per bucket at creation; size it so that
 	// (keys per bucket / shards) x ~150 bytes stays near 100 MB.
@@ -60,7 +83,8 @@ type Config struct {
 	Logger          zerolog.Logger // background work (sweeper, cleanup) logs here
 
 	// observer, when set (tests), sees every query the session runs.
-	observer gocql.QueryObserver
+	observer      gocql.QueryObserver
+	batchObserver gocql.BatchObserver
 	// noEagerCleanup (tests) leaves a failed upload's blocks to the sweeper.
 	noEagerCleanup bool
 	// minPartSize (tests) replaces store.MinPartSize when > 0.
@@ -107,6 +131,25 @@ func (c Config) validate() (settings, error) {
 	}
 	if s.BlocksInFlight < 0 || s.BlocksInFlight > 256 {
 		errs = append(errs, fmt.Errorf("blocks in flight %d outside 1..256", s.BlocksInFlight))
+	}
+	if s.MaxBlocksInFlight == 0 {
+		s.MaxBlocksInFlight = max(DefaultMaxBlocksInFlight, s.BlocksInFlight)
+	}
+	if s.MaxBlocksInFlight < s.BlocksInFlight || s.MaxBlocksInFlight > 4096 {
+		errs = append(errs, fmt.Errorf("max blocks in flight %d outside %d (blocks in flight)..4096", s.MaxBlocksInFlight, s.BlocksInFlight))
+	}
+	switch {
+	case s.InlineSize == 0:
+		s.InlineSize = DefaultInlineSize
+	case s.InlineSize == -1:
+	case s.InlineSize < 0 || s.InlineSize > MaxInlineSize:
+		errs = append(errs, fmt.Errorf("inline size %d outside 0..%d (-1: off)", s.InlineSize, MaxInlineSize))
+	}
+	switch {
+	case s.BucketCacheTTL == 0:
+		s.BucketCacheTTL = DefaultBucketCacheTTL
+	case s.BucketCacheTTL < 0:
+		s.BucketCacheTTL = 0
 	}
 	if s.GCGrace == 0 {
 		s.GCGrace = DefaultGCGrace

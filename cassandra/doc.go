@@ -9,7 +9,7 @@
 //	buckets          ((name)) id, owner, location, created, shards
 //	buckets_by_owner ((owner)), name                         ListBuckets
 //	objects          ((bucket_id, shard)), key blob          listing index: the current version's summary
-//	versions         ((bucket_id, key blob)), version DESC   one row per stored version: the commit point
+//	versions         ((bucket_id, key blob)), version DESC   one row per stored version: the commit point (and inline bytes)
 //	blocks           ((inode, idx)) data, crc                object bytes, one block per partition
 //	gc_queue         ((slot, shard)), due, inode             blocks that may have to go
 //	gc_state         ((name)) low, holder                    sweeper watermark and lease
@@ -73,12 +73,16 @@
 //  3. Stream the body into pooled block buffers, hashing MD5 as it goes,
 //     with at most BlocksInFlight block writes (and buffers) at once: the
 //     memory of a request is BlocksInFlight x BlockSize whatever the size.
+//     Every block write and block read also holds one of the process's
+//     MaxBlocksInFlight slots, so all requests together never hold more
+//     than MaxBlocksInFlight block buffers; requests beyond it wait.
 //     Whenever less than half the grace is left, the intent is moved
 //     (a new entry queued, the old one deleted), so a sweeper never acts on
 //     the intent of a running upload, however slow.
 //  4. Once every block is acknowledged, the MD5 matches and exactly Size
-//     bytes came: read the key's version rows and queue their inodes as
-//     garbage (harmless if the commit then fails: see the sweeper's rule).
+//     bytes came: read the key's version rows and queue the inodes of those
+//     with blocks as garbage (harmless if the commit then fails: see the
+//     sweeper's rule).
 //  5. Commit: one single-partition batch inserts the version row and
 //     deletes every older row of the key (a range tombstone), both at the
 //     version's timestamp. This row is the commit point: HeadObject reads
@@ -194,6 +198,43 @@
 // boundaries, so memory stays BlocksInFlight blocks and a range read
 // touches only its parts. ObjectPart reads one manifest row.
 //
+// # Inline objects
+//
+// An object of at most InlineSize bytes (4 KiB by default) has no blocks:
+// its bytes are the data column of its version row, whose block_size is
+// 0. Its MD5 (the ETag) is checked on every read instead of a block CRC.
+// An unconditional PUT reads the body (and verifies MD5 and checksums)
+// first, then sends one logged batch at the version's timestamp: the
+// version row, the listing row and the version's queue entry (kind
+// upload, no blocks). The batch log makes the three land together or not
+// at all, so no intent has to precede the commit and no listing repair
+// can be needed; the batch is the only round trip. A GET of an inline
+// object is one read: HeadObject's LIMIT 1 read carries the data column,
+// and bucket rows are cached for BucketCacheTTL across requests.
+//
+// The inline batch writes no range tombstone: deleting older rows needs
+// their inodes queued first, and reading them would be a second round
+// trip. So older rows stay until the entry comes due; the sweeper then
+// queues older rows that have blocks as garbage and range-deletes them
+// (the usual handling of "older rows than the newest"). Readers only
+// ever read the newest row, and a block-based commit's range tombstone
+// removes inline rows (no blocks) along with the rest. A key overwritten
+// by inline PUTs N times a grace period keeps about N rows until the
+// sweeper catches up. Nothing of an inline version needs reclaiming
+// beyond its row, so its entry never re-queues. A conditional inline PUT
+// takes the usual path (intent, key lock, read, commit batch, listing)
+// with the data in the version row.
+//
+// Cassandra logs a warning for multi-partition batches above
+// batch_size_warn_threshold (5 KiB by default) and refuses them above
+// batch_size_fail_threshold (50 KiB), which is why InlineSize is 4 KiB by
+// default and at most 32 KiB.
+//
+// A bucket deleted through another frontend stays visible in this
+// frontend's bucket cache for up to BucketCacheTTL (1 s by default): a
+// PUT in that window commits into the dead incarnation, like a PUT racing
+// DeleteBucket (above), and its rows are reclaimed by the sweeper.
+//
 // # Garbage collection
 //
 // gc_queue is partitioned by (minute slot of due, shard of inode), so each
@@ -278,9 +319,9 @@
 // All statements are prepared with ? markers and run with the caller's
 // context at Config.Consistency (LOCAL_QUORUM by default); names use LWTs
 // at SerialConsistency. Idempotent statements (everything but LWTs) are
-// marked so and retried with backoff. Multi-partition batches are never
-// used; the two batches (step 5, and UploadPart's) touch a single
-// partition. Tables written by LWTs (buckets, key_locks, multipart) are
+// marked so and retried with backoff. The only multi-partition batch is
+// the inline PUT's logged batch; the others (step 5, and UploadPart's)
+// touch a single partition and are unlogged. Tables written by LWTs (buckets, key_locks, multipart) are
 // never written without one. UploadPart and ListParts read the multipart
 // row at the plain consistency: for them it is only a hint; every
 // decision that GC safety depends on reads it at serial consistency. ApplySchema's

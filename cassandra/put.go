@@ -33,19 +33,14 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if in.Body == nil {
 		in.Body = bytes.NewReader(nil)
 	}
+	if in.Size <= int64(s.cfg.InlineSize) {
+		return s.putInline(ctx, b, in)
+	}
 	inode, err := randomUUID()
 	if err != nil {
 		return store.Object{}, fmt.Errorf("allocate inode: %w", err)
 	}
-	row := versionRow{
-		version: s.newVersion(), inode: inode, size: in.Size, blockSize: s.cfg.BlockSize,
-		owner: in.Owner, meta: in.Meta,
-	}
-	row.created = row.version.Time().Truncate(time.Millisecond)
-	row.meta.User = maps.Clone(in.Meta.User) // the caller keeps its map
-	if len(row.meta.User) == 0 {
-		row.meta.User = nil
-	}
+	row := s.newRow(in, inode, s.cfg.BlockSize)
 
 	// Intent first: from here on a crash leaves nothing the sweeper cannot
 	// find. (Empty objects get one too: the sweeper also repairs listings.)
@@ -88,6 +83,23 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	return row.object(in.Bucket, in.Key), nil
 }
 
+// newRow is the version row of a PUT of in, bytes not yet stored.
+func (s *Store) newRow(in store.PutInput, inode gocql.UUID, blockSize int) versionRow {
+	row := versionRow{
+		version: s.newVersion(), inode: inode, size: in.Size, blockSize: blockSize,
+		owner: in.Owner, meta: in.Meta,
+	}
+	row.created = row.version.Time().Truncate(time.Millisecond)
+	row.meta.User = maps.Clone(in.Meta.User) // the caller keeps its map
+	if len(row.meta.User) == 0 {
+		row.meta.User = nil
+	}
+	return row
+}
+
+// insertVersion writes a version row (versionRow.values).
+const insertVersion = `INSERT INTO versions (bucket_id, key, ` + versionDataCols + `) VALUES (?, ?, ` + versionMarks + `)`
+
 // commit makes row the current version of key: (1) read the existing
 // rows, decide cond on them and queue their inodes, (2) in one
 // single-partition batch insert row and delete every older row (the
@@ -111,6 +123,9 @@ func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versio
 			return false, nil
 		}
 		for _, r := range rows {
+			if !r.hasBlocks() {
+				continue // nothing to reclaim; our intent repairs the listing
+			}
 			if err := s.enqueueGarbage(ctx, b, key, r); err != nil {
 				return false, err
 			}
@@ -131,8 +146,7 @@ func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versio
 	}
 	batch := s.sess.Batch(gocql.UnloggedBatch).WithContext(ctx).WithTimestamp(writeTime(row.version))
 	batch.Entries = append(batch.Entries,
-		gocql.BatchEntry{Idempotent: true, Stmt: `INSERT INTO versions (bucket_id, key, ` + versionCols + `)
-			VALUES (?, ?, ` + versionMarks + `)`,
+		gocql.BatchEntry{Idempotent: true, Stmt: insertVersion,
 			Args: append([]any{b.id, []byte(key)}, row.values()...)},
 		gocql.BatchEntry{Idempotent: true, Stmt: `DELETE FROM versions WHERE bucket_id = ? AND key = ? AND version < ?`,
 			Args: []any{b.id, []byte(key), row.version}},
@@ -149,8 +163,9 @@ func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versio
 }
 
 // writeBlocks streams size bytes of body into blocks of inode, at most
-// BlocksInFlight writes (and buffers) at a time, and returns the MD5 of the
-// bytes and how many block writes were started.
+// BlocksInFlight writes (and buffers) at a time for this request and
+// MaxBlocksInFlight for the process, and returns the MD5 of the bytes and
+// how many block writes were started.
 func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reader, size int64, intent *gcEntry) (sum []byte, started int, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -172,10 +187,15 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reade
 		if ctx.Err() != nil {
 			break
 		}
+		if s.acquireSlot(ctx) != nil {
+			<-sem
+			break
+		}
 		bp := s.getBuf()
 		buf := (*bp)[:min(bs, size-off)]
 		if _, err := io.ReadFull(body, buf); err != nil {
 			s.putBuf(bp)
+			s.releaseSlot()
 			<-sem
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 				err = fmt.Errorf("body ended before %d bytes: %w", size, store.ErrIncompleteBody)
@@ -189,6 +209,7 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reade
 		h.Write(buf)
 		if err := s.refreshIntent(ctx, intent); err != nil {
 			s.putBuf(bp)
+			s.releaseSlot()
 			<-sem
 			fail(err)
 			break
@@ -197,7 +218,7 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reade
 		started++
 		wg.Add(1)
 		go func() {
-			defer func() { s.putBuf(bp); <-sem; wg.Done() }()
+			defer func() { s.putBuf(bp); s.releaseSlot(); <-sem; wg.Done() }()
 			crc := int32(crc32.Checksum(buf, castagnoli))
 			err := s.exec(ctx, `INSERT INTO blocks (inode, idx, data, crc) VALUES (?, ?, ?, ?)`, inode, idx, buf, crc)
 			if err != nil {

@@ -69,16 +69,21 @@ func (s *Store) newEntry(kind entryKind, b bucketInfo, key string, r versionRow)
 	return e
 }
 
-func (s *Store) enqueue(ctx context.Context, e *gcEntry) error {
+// insertEntry writes a gc_queue row (gcEntry.values).
+const insertEntry = `INSERT INTO gc_queue (slot, shard, due, inode, kind, blocks, bucket, bucket_id, key, version, upload_id, part, parts)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func (e *gcEntry) values() []any {
 	var upload any
 	if e.uploadID != (gocql.UUID{}) {
 		upload = e.uploadID
 	}
-	err := s.exec(ctx, `INSERT INTO gc_queue (slot, shard, due, inode, kind, blocks, bucket, bucket_id, key, version, upload_id, part, parts)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.slot, e.shard, e.due, e.inode, int8(e.kind), e.blocks, e.bucket, e.bucketID, []byte(e.key), e.version,
-		upload, e.part, e.parts)
-	if err != nil {
+	return []any{e.slot, e.shard, e.due, e.inode, int8(e.kind), e.blocks, e.bucket, e.bucketID, []byte(e.key), e.version,
+		upload, e.part, e.parts}
+}
+
+func (s *Store) enqueue(ctx context.Context, e *gcEntry) error {
+	if err := s.exec(ctx, insertEntry, e.values()...); err != nil {
 		return fmt.Errorf("queue inode %s for gc: %w", e.inode, err)
 	}
 	return nil

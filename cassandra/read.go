@@ -36,6 +36,9 @@ func (s *Store) ReadObject(ctx context.Context, obj store.Object, off, n int64) 
 	if r.parts > 0 {
 		return s.readManifest(ctx, obj, r, off, end)
 	}
+	if r.blockSize == 0 {
+		return readInline(obj.Key, r, off, end)
+	}
 	seg, err := newSegment(obj.Key, r, off, end)
 	if err != nil {
 		return nil, err
@@ -155,6 +158,10 @@ func (br *blockReader) prefetch() {
 			case <-br.ctx.Done():
 				return
 			}
+			if br.s.acquireSlot(br.ctx) != nil {
+				<-br.slots
+				return
+			}
 			f := &fetch{seg: seg, idx: idx, buf: br.getBuf(seg.ref.blockSize), done: make(chan struct{})}
 			br.wg.Add(1)
 			go func() {
@@ -190,6 +197,7 @@ func (br *blockReader) release(f *fetch) {
 			br.s.putBuf(f.buf)
 		}
 		f.buf = nil
+		br.s.releaseSlot() // block fetches hold a process slot too
 	}
 	<-br.slots
 }

@@ -23,6 +23,10 @@ type Store struct {
 	sess *gocql.Session
 	log  zerolog.Logger
 	bufs sync.Pool // *[]byte of cfg.BlockSize
+	// slots bounds block writes and reads in flight across the process
+	// (cfg.MaxBlocksInFlight); each holds one block buffer.
+	slots   chan struct{}
+	buckets bucketCache
 
 	bgMu   sync.Mutex
 	bg     sync.WaitGroup // background cleanups, waited for by Close
@@ -48,7 +52,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 		return nil, fmt.Errorf("connect to cassandra %v: %w", st.Hosts, err)
 	}
-	s := &Store{cfg: st, sess: sess, log: st.Logger}
+	s := &Store{cfg: st, sess: sess, log: st.Logger, slots: make(chan struct{}, st.MaxBlocksInFlight)}
+	s.buckets.ttl = st.BucketCacheTTL
 	s.bufs.New = func() any { b := make([]byte, st.BlockSize); return &b }
 	s.holder = gocql.TimeUUID().String()
 	if err := s.checkSchema(ctx); err != nil {
@@ -106,6 +111,7 @@ func newCluster(st settings, keyspace string) *gocql.ClusterConfig {
 	c.RetryPolicy = &gocql.ExponentialBackoffRetryPolicy{NumRetries: 3, Min: 50 * time.Millisecond, Max: time.Second}
 	c.Logger = gocqlzerolog.NewZerologLogger(st.Logger.With().Str("driver", "gocql").Logger())
 	c.QueryObserver = st.observer
+	c.BatchObserver = st.batchObserver
 	return c
 }
 
@@ -161,6 +167,20 @@ func (s *Store) exec(ctx context.Context, stmt string, args ...any) error {
 
 func (s *Store) getBuf() *[]byte  { return s.bufs.Get().(*[]byte) }
 func (s *Store) putBuf(b *[]byte) { s.bufs.Put(b) }
+
+// acquireSlot takes one of the process's MaxBlocksInFlight block slots,
+// waiting for one (or for ctx). Every block write and read holds a slot
+// for as long as it holds a block buffer; releaseSlot gives it back.
+func (s *Store) acquireSlot(ctx context.Context) error {
+	select {
+	case s.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Store) releaseSlot() { <-s.slots }
 
 // background runs f detached from any request, tracked by Close.
 func (s *Store) background(f func(ctx context.Context)) {

@@ -210,10 +210,10 @@ func (sw *sweep) entry(ctx context.Context, e *gcEntry) error {
 				return err
 			}
 		}
-		if top == nil || compareTimeUUID(top.version, e.version) > 0 {
+		if (e.blocks > 0 || e.parts > 0) && (top == nil || compareTimeUUID(top.version, e.version) > 0) {
 			// The version may have been current until a newer one or a
 			// delete replaced it just now: its readers get a full grace
-			// period. (Only when an older version is current can this one
+			// period. (An inline or empty version has no blocks to keep.) (Only when an older version is current can this one
 			// never have been: its commit would have removed older rows.)
 			g := *e
 			g.kind = kindGarbage

@@ -27,14 +27,21 @@ type versionRow struct {
 	// names its manifest; its bytes are the manifest's parts' blocks.
 	parts    int
 	uploadID gocql.UUID
+	// data holds the bytes of an inline version (blockSize 0). Only the
+	// statements that need it read it (versionDataCols).
+	data []byte
 }
 
 const versionCols = `version, inode, size, block_size, etag, owner, created,
 	content_type, content_encoding, content_disposition, content_language, cache_control, expires, user_meta,
 	checksum_algorithm, checksum_type, checksum, parts, upload_id`
 
-// versionMarks is one ? per column of versionCols.
-const versionMarks = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+// versionDataCols are versionCols and the inline bytes; versionMarks
+// has one ? for each.
+const (
+	versionDataCols = versionCols + `, data`
+	versionMarks    = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+)
 
 func (r *versionRow) dest() []any {
 	return []any{&r.version, &r.inode, &r.size, &r.blockSize, &r.etag, &r.owner, &r.created,
@@ -43,7 +50,10 @@ func (r *versionRow) dest() []any {
 		&r.checksum.Algorithm, &r.checksum.Type, &r.checksum.Value, &r.parts, &r.uploadID}
 }
 
-// values are the column values of versionCols, in order.
+// dataDest is dest and the inline bytes: the columns of versionDataCols.
+func (r *versionRow) dataDest() []any { return append(r.dest(), &r.data) }
+
+// values are the column values of versionDataCols, in order.
 func (r *versionRow) values() []any {
 	m := r.meta
 	var upload any
@@ -52,8 +62,15 @@ func (r *versionRow) values() []any {
 	}
 	return []any{r.version, r.inode, r.size, r.blockSize, r.etag, r.owner, r.created,
 		m.ContentType, m.ContentEncoding, m.ContentDisposition, m.ContentLanguage, m.CacheControl, m.Expires, m.User,
-		r.checksum.Algorithm, r.checksum.Type, r.checksum.Value, r.parts, upload}
+		r.checksum.Algorithm, r.checksum.Type, r.checksum.Value, r.parts, upload, r.data}
 }
+
+// inline reports whether the version's bytes live in its row.
+func (r versionRow) inline() bool { return r.blockSize == 0 && r.parts == 0 }
+
+// hasBlocks reports whether reclaiming the version means deleting
+// blocks (its own, or its manifest's parts').
+func (r versionRow) hasBlocks() bool { return r.blocks() > 0 || r.parts > 0 }
 
 // blocks is the number of blocks holding the version's bytes; 0 for a
 // manifest version, whose blocks belong to its parts.
@@ -65,7 +82,8 @@ func (r versionRow) blocks() int {
 }
 
 func (r versionRow) ref() ref {
-	return ref{version: r.version, inode: r.inode, blockSize: r.blockSize, size: r.size, parts: r.parts}
+	return ref{version: r.version, inode: r.inode, blockSize: r.blockSize, size: r.size, parts: r.parts,
+		etag: r.etag, data: r.data}
 }
 
 func (r versionRow) object(bucket, key string) store.Object {
@@ -84,6 +102,9 @@ type ref struct {
 	blockSize int
 	size      int64
 	parts     int // > 0: inode is a manifest of this many parts
+	// An inline version (blockSize 0, parts 0): its bytes and their MD5.
+	etag string
+	data []byte
 }
 
 // versionRows reads the version rows of key, newest first; limit 0 reads all.
@@ -115,8 +136,8 @@ func (s *Store) versionRows(ctx context.Context, bucketID gocql.UUID, key string
 // versionByID reads one version of key. Errors: store.ErrNoSuchKey.
 func (s *Store) versionByID(ctx context.Context, bucketID gocql.UUID, key string, version gocql.UUID) (versionRow, error) {
 	var r versionRow
-	err := s.query(ctx, `SELECT `+versionCols+` FROM versions WHERE bucket_id = ? AND key = ? AND version = ?`,
-		bucketID, []byte(key), version).Idempotent(true).Scan(r.dest()...)
+	err := s.query(ctx, `SELECT `+versionDataCols+` FROM versions WHERE bucket_id = ? AND key = ? AND version = ?`,
+		bucketID, []byte(key), version).Idempotent(true).Scan(r.dataDest()...)
 	if errors.Is(err, gocql.ErrNotFound) {
 		return versionRow{}, fmt.Errorf("version %s of %q: %w", version, key, store.ErrNoSuchKey)
 	}
@@ -146,14 +167,21 @@ func (s *Store) HeadObject(ctx context.Context, bucket, key string) (store.Objec
 	if err != nil {
 		return store.Object{}, err
 	}
-	rows, err := s.versionRows(ctx, b.id, key, 1)
-	if err != nil {
-		return store.Object{}, err
-	}
-	if len(rows) == 0 {
+	// One read, with the bytes of an inline version: a GET of a small
+	// object needs nothing else.
+	var r versionRow
+	err = s.query(ctx, `SELECT `+versionDataCols+` FROM versions WHERE bucket_id = ? AND key = ? LIMIT 1`,
+		b.id, []byte(key)).Idempotent(true).Scan(r.dataDest()...)
+	if errors.Is(err, gocql.ErrNotFound) {
 		return store.Object{}, fmt.Errorf("key %q: %w", key, store.ErrNoSuchKey)
 	}
-	return rows[0].object(bucket, key), nil
+	if err != nil {
+		return store.Object{}, fmt.Errorf("read current version of %q: %w", key, err)
+	}
+	if len(r.meta.User) == 0 {
+		r.meta.User = nil
+	}
+	return r.object(bucket, key), nil
 }
 
 // DeleteObject removes every version of key. It queues their inodes first
@@ -207,6 +235,9 @@ func (s *Store) cleanupOlder(ctx context.Context, b bucketInfo, key string, rows
 		return nil
 	}
 	for _, r := range rows[1:] {
+		if !r.hasBlocks() {
+			continue // an inline or empty version: its row is all there is
+		}
 		if err := s.enqueueGarbage(ctx, b, key, r); err != nil {
 			return err
 		}
@@ -219,13 +250,19 @@ func (s *Store) cleanupOlder(ctx context.Context, b bucketInfo, key string, rows
 	return nil
 }
 
+// insertListing writes a listing row (listingValues), at the batch's
+// timestamp; putListing adds its own.
+const insertListing = `INSERT INTO objects (bucket_id, shard, key, version, inode, size, block_size, etag, modified, owner, parts)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func listingValues(b bucketInfo, key string, r versionRow) []any {
+	return []any{b.id, shardOf(key, b.shards), []byte(key), r.version, r.inode, r.size, r.blockSize, r.etag, r.created, r.owner, r.parts}
+}
+
 // putListing upserts key's listing row from r at r's write timestamp, so
 // the listing converges on the newest version whatever the commit order.
 func (s *Store) putListing(ctx context.Context, b bucketInfo, key string, r versionRow) error {
-	err := s.exec(ctx, `INSERT INTO objects (bucket_id, shard, key, version, inode, size, block_size, etag, modified, owner, parts)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
-		b.id, shardOf(key, b.shards), []byte(key), r.version, r.inode, r.size, r.blockSize, r.etag, r.created, r.owner, r.parts,
-		writeTime(r.version))
+	err := s.exec(ctx, insertListing+` USING TIMESTAMP ?`, append(listingValues(b, key, r), writeTime(r.version))...)
 	if err != nil {
 		return fmt.Errorf("update listing of %q: %w", key, err)
 	}

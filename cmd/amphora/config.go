@@ -65,8 +65,14 @@ type ReplicationConfig struct {
 
 // StorageConfig shapes how bytes are cut into blocks and reclaimed.
 type StorageConfig struct {
-	BlockSize      Size     `toml:"block_size"`
-	BlocksInFlight int      `toml:"blocks_in_flight"`
+	BlockSize      Size `toml:"block_size"`
+	BlocksInFlight int  `toml:"blocks_in_flight"`
+	// MaxBlocksInFlight bounds block buffers across all requests.
+	MaxBlocksInFlight int `toml:"max_blocks_in_flight"`
+	// InlineSize: objects up to this size live in their metadata row; 0 off.
+	InlineSize Size `toml:"inline_size"`
+	// BucketCacheTTL: how long a bucket lookup is reused; 0 off.
+	BucketCacheTTL Duration `toml:"bucket_cache_ttl"`
 	GCGrace        Duration `toml:"gc_grace"`
 	SweepInterval  Duration `toml:"sweep_interval"`
 	Sweeper        bool     `toml:"sweeper"`
@@ -136,13 +142,16 @@ func defaults() Config {
 			Replication:       ReplicationConfig{Class: "NetworkTopologyStrategy"},
 		},
 		Storage: StorageConfig{
-			BlockSize:       1 << 20,
-			BlocksInFlight:  4,
-			GCGrace:         Duration{15 * time.Minute},
-			SweepInterval:   Duration{time.Minute},
-			Sweeper:         true,
-			ListingShards:   8,
-			MultipartMaxAge: Duration{7 * 24 * time.Hour},
+			BlockSize:         1 << 20,
+			BlocksInFlight:    4,
+			MaxBlocksInFlight: 64,
+			InlineSize:        4 << 10,
+			BucketCacheTTL:    Duration{time.Second},
+			GCGrace:           Duration{15 * time.Minute},
+			SweepInterval:     Duration{time.Minute},
+			Sweeper:           true,
+			ListingShards:     8,
+			MultipartMaxAge:   Duration{7 * 24 * time.Hour},
 		},
 	}
 }
@@ -275,6 +284,15 @@ func (c Config) validate() []string {
 	}
 	if st.BlocksInFlight < 1 || st.BlocksInFlight > 64 {
 		add("storage.blocks_in_flight %d must be between 1 and 64", st.BlocksInFlight)
+	}
+	if st.MaxBlocksInFlight < st.BlocksInFlight || st.MaxBlocksInFlight > 4096 {
+		add("storage.max_blocks_in_flight %d must be between blocks_in_flight (%d) and 4096", st.MaxBlocksInFlight, st.BlocksInFlight)
+	}
+	if st.InlineSize < 0 || st.InlineSize > 32<<10 {
+		add("storage.inline_size %d must be between 0 (off) and 32KiB (Cassandra refuses batches over 50 KiB by default)", st.InlineSize)
+	}
+	if st.BucketCacheTTL.Duration < 0 || st.BucketCacheTTL.Duration > time.Minute {
+		add("storage.bucket_cache_ttl must be between 0 (off) and 1m")
 	}
 	if st.GCGrace.Duration < 0 {
 		add("storage.gc_grace must not be negative")

@@ -32,13 +32,25 @@ func storeConfig(c Config) cassandra.Config {
 			DataCenters: cs.Replication.Datacenters,
 			Factor:      cs.Replication.Factor,
 		},
-		BlockSize:       int(c.Storage.BlockSize),
-		BlocksInFlight:  c.Storage.BlocksInFlight,
-		GCGrace:         c.Storage.GCGrace.Duration,
-		SweepInterval:   c.Storage.SweepInterval.Duration,
-		ListingShards:   c.Storage.ListingShards,
-		MultipartMaxAge: c.Storage.MultipartMaxAge.Duration,
+		BlockSize:         int(c.Storage.BlockSize),
+		BlocksInFlight:    c.Storage.BlocksInFlight,
+		MaxBlocksInFlight: c.Storage.MaxBlocksInFlight,
+		InlineSize:        offIfZero(int(c.Storage.InlineSize)),
+		BucketCacheTTL:    time.Duration(offIfZero(int(c.Storage.BucketCacheTTL.Duration))),
+		GCGrace:           c.Storage.GCGrace.Duration,
+		SweepInterval:     c.Storage.SweepInterval.Duration,
+		ListingShards:     c.Storage.ListingShards,
+		MultipartMaxAge:   c.Storage.MultipartMaxAge.Duration,
 	}
+}
+
+// offIfZero maps the file's 0 ("off") to package cassandra's -1 (its 0
+// means "default").
+func offIfZero(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 func serve(ctx context.Context, cfg Config) error {

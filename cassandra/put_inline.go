@@ -1,0 +1,105 @@
+package cassandra
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/amphora-s3/amphora/store"
+)
+
+// putInline stores an object of at most InlineSize bytes in its version
+// row (block_size 0, data): no blocks, no block reads. An unconditional
+// PUT is one logged batch: the version row, the listing row and the
+// version's queue entry land together or not at all (see doc.go, "Inline
+// objects"). A conditional PUT takes the usual path, under the key lock.
+func (s *Store) putInline(ctx context.Context, b bucketInfo, in store.PutInput) (store.Object, error) {
+	inode, err := randomUUID()
+	if err != nil {
+		return store.Object{}, fmt.Errorf("allocate inode: %w", err)
+	}
+	row := s.newRow(in, inode, 0)
+	if row.data, err = readSmall(in); err != nil {
+		return store.Object{}, fmt.Errorf("put %q: %w", in.Key, err)
+	}
+	sum := md5.Sum(row.data)
+	if in.ContentMD5 != nil && !bytes.Equal(sum[:], in.ContentMD5) {
+		return store.Object{}, fmt.Errorf("put %q: md5 %x, client sent %x: %w", in.Key, sum, in.ContentMD5, store.ErrBadDigest)
+	}
+	if in.Verify != nil {
+		if row.checksum, err = in.Verify(); err != nil {
+			return store.Object{}, fmt.Errorf("put %q: verify: %w", in.Key, err)
+		}
+	}
+	row.etag = hex.EncodeToString(sum[:])
+	entry := s.newEntry(kindUpload, b, in.Key, row)
+
+	cond := condition{ifNoneMatch: in.IfNoneMatch, ifMatch: in.IfMatch}
+	if cond.set() {
+		if err := s.enqueue(ctx, entry); err != nil {
+			return store.Object{}, fmt.Errorf("record upload intent: %w", err)
+		}
+		lk, err := s.lockKey(ctx, b, in.Key)
+		if err != nil {
+			s.abandon(entry, 0)
+			return store.Object{}, err
+		}
+		defer s.unlockKey(lk)
+		cond.lock = lk
+		attempted, err := s.commit(ctx, b, in.Key, row, entry, cond)
+		if err != nil {
+			if !attempted {
+				s.abandon(entry, 0)
+			}
+			return store.Object{}, err
+		}
+		return row.object(in.Bucket, in.Key), nil
+	}
+
+	// Older rows stay: reading them to queue their blocks would cost a
+	// round trip. The entry makes the sweeper remove them (and queue
+	// their blocks) once it comes due; readers only ever read the newest.
+	batch := s.sess.Batch(gocql.LoggedBatch).WithContext(ctx).WithTimestamp(writeTime(row.version))
+	batch.Entries = append(batch.Entries,
+		gocql.BatchEntry{Idempotent: true, Stmt: insertVersion,
+			Args: append([]any{b.id, []byte(in.Key)}, row.values()...)},
+		gocql.BatchEntry{Idempotent: true, Stmt: insertListing,
+			Args: listingValues(b, in.Key, row)},
+		gocql.BatchEntry{Idempotent: true, Stmt: insertEntry, Args: entry.values()},
+	)
+	if err := batch.Exec(); err != nil {
+		// Ambiguous: the batch log replays it whole if it was logged.
+		return store.Object{}, fmt.Errorf("commit version of %q: %w", in.Key, err)
+	}
+	return row.object(in.Bucket, in.Key), nil
+}
+
+// readSmall reads exactly in.Size bytes of in.Body (at most InlineSize).
+func readSmall(in store.PutInput) ([]byte, error) {
+	data := make([]byte, in.Size)
+	if _, err := io.ReadFull(in.Body, data); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("body ended before %d bytes: %w", in.Size, store.ErrIncompleteBody)
+		}
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	return data, nil
+}
+
+// readInline serves bytes [off, end) of an inline version after checking
+// that its bytes still match their length and MD5 (the ETag).
+func readInline(key string, r ref, off, end int64) (io.ReadCloser, error) {
+	if int64(len(r.data)) != r.size {
+		return nil, fmt.Errorf("read %q: inline version %s holds %d bytes, want %d: %w", key, r.version, len(r.data), r.size, store.ErrCorrupt)
+	}
+	if sum := md5.Sum(r.data); hex.EncodeToString(sum[:]) != r.etag {
+		return nil, fmt.Errorf("read %q: inline version %s: md5 %x, etag %s: %w", key, r.version, sum, r.etag, store.ErrCorrupt)
+	}
+	return io.NopCloser(bytes.NewReader(r.data[off:end])), nil
+}
