@@ -31,6 +31,7 @@ const (
 	// batch_size_fail_threshold of 50 KiB.
 	MaxInlineSize          = 32 << 10
 	DefaultBucketCacheTTL  = time.Second
+	DefaultConnections     = 2
 	DefaultGCGrace         = 15 * time.Minute
 	DefaultSweepInterval   = time.Minute
 	DefaultListingShards   = 8
@@ -56,9 +57,13 @@ type Config struct {
 	Password          string
 	ConnectTimeout    time.Duration
 	Timeout           time.Duration // per query, client side
-	Replication       Replication
-	BlockSize         int // bytes per block, default 1 MiB, at most 8 MiB
-	BlocksInFlight    int // concurrent block writes/reads per request, default 4
+	// Connections per Cassandra host (default 2, gocql's default, which
+	// measured best: docs/benchmarks.md). Each multiplexes up to 32768
+	// streams.
+	Connections    int
+	Replication    Replication
+	BlockSize      int // bytes per block, default 1 MiB, at most 8 MiB
+	BlocksInFlight int // concurrent block writes/reads per request, default 4
 	// MaxBlocksInFlight bounds block writes and reads in flight (and
 	// their buffers) across every request of the process, default 64.
 	MaxBlocksInFlight int
@@ -177,6 +182,12 @@ func (c Config) validate() (settings, error) {
 	}
 	if s.minPartSize == 0 {
 		s.minPartSize = store.MinPartSize
+	}
+	if s.Connections == 0 {
+		s.Connections = DefaultConnections
+	}
+	if s.Connections < 0 || s.Connections > 64 {
+		errs = append(errs, fmt.Errorf("connections %d outside 1..64", s.Connections))
 	}
 	if s.ConnectTimeout < 0 || s.Timeout < 0 {
 		errs = append(errs, errors.New("negative timeout"))

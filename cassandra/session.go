@@ -107,6 +107,11 @@ func newCluster(st settings, keyspace string) *gocql.ClusterConfig {
 		fallback = gocql.DCAwareRoundRobinPolicy(st.LocalDC)
 	}
 	c.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(fallback, gocql.ShuffleReplicas())
+	c.NumConns = st.Connections
+	// No frame compression: blocks are mostly incompressible (media,
+	// archives, encrypted backups) and compressing them costs CPU on both
+	// ends for nothing. gocql compresses only when a Compressor is set.
+	c.Compressor = nil
 	// Retries only ever apply to statements marked idempotent.
 	c.RetryPolicy = &gocql.ExponentialBackoffRetryPolicy{NumRetries: 3, Min: 50 * time.Millisecond, Max: time.Second}
 	c.Logger = gocqlzerolog.NewZerologLogger(st.Logger.With().Str("driver", "gocql").Logger())

@@ -45,6 +45,7 @@ func openRaw(o options) (*rawStore, error) {
 	c.ConnectTimeout = 10 * time.Second
 	c.Timeout = o.timeout
 	c.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(gocql.RoundRobinHostPolicy(), gocql.ShuffleReplicas())
+	c.NumConns = o.conns
 	c.RetryPolicy = &gocql.ExponentialBackoffRetryPolicy{NumRetries: 3, Min: 50 * time.Millisecond, Max: time.Second}
 	sess, err := c.CreateSession()
 	if err != nil {

@@ -216,7 +216,14 @@ func runCellSet(ctx context.Context, o options, e *env, bucket string, size int6
 		if st.maxOps != nil {
 			maxOps = st.maxOps()
 		}
+		var stopProfile func()
+		if st.name == "PUT" || st.name == "GET" {
+			stopProfile = e.profile(ctx, o, fmt.Sprintf("%s-%s-c%d", st.name, label, conc), st.dur)
+		}
 		c := measure(ctx, conc, st.dur, maxOps, st.op)
+		if stopProfile != nil {
+			stopProfile()
+		}
 		c.Op, c.Size, c.SizeLabel = st.name, size, label
 		out = append(out, c)
 		logf("%-9s %7s c=%-3d %6d ops %8.1f ops/s %8.1f MB/s p50 %7.1f ms p99 %7.1f ms%s",

@@ -38,10 +38,11 @@ const benchTenant = "bench"
 
 // server is one `amphora serve` subprocess.
 type server struct {
-	addr string
-	log  string
-	cmd  *exec.Cmd
-	done chan struct{}
+	addr  string
+	debug string // pprof listener (-profile), "" when off
+	log   string
+	cmd   *exec.Cmd
+	done  chan struct{}
 }
 
 func setup(ctx context.Context, o options) (*env, error) {
@@ -72,7 +73,7 @@ func setup(ctx context.Context, o options) (*env, error) {
 		return nil, fmt.Errorf("keyspace %s exists: pass -keep-keyspace to reuse it, or another -keyspace", o.keyspace)
 	}
 	cfg := filepath.Join(dir, "schema.toml")
-	if err := os.WriteFile(cfg, []byte(e.configTOML(o, "127.0.0.1:1")), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(e.configTOML(o, "127.0.0.1:1", "")), 0o600); err != nil {
 		return nil, err
 	}
 	logf("amphora schema apply (keyspace %s)", o.keyspace)
@@ -124,7 +125,7 @@ func (e *env) teardown(o options) error {
 // configTOML is the server's configuration: benchmark knobs from the flags,
 // everything else as in production defaults except a single-node
 // SimpleStrategy keyspace.
-func (e *env) configTOML(o options, listen string) string {
+func (e *env) configTOML(o options, listen, debug string) string {
 	hosts := make([]string, len(o.hosts))
 	for i, h := range o.hosts {
 		hosts[i] = fmt.Sprintf("%q", h)
@@ -132,6 +133,7 @@ func (e *env) configTOML(o options, listen string) string {
 	return fmt.Sprintf(`# Written by amphora-bench.
 [server]
 listen = %q
+debug_listen = %q
 region = "us-east-1"
 shutdown_timeout = "10s"
 
@@ -146,6 +148,7 @@ consistency = %q
 serial_consistency = %q
 connect_timeout = "10s"
 timeout = %q
+connections = %d
 apply_schema = false
 
 [cassandra.replication]
@@ -155,6 +158,8 @@ factor = 1
 [storage]
 block_size = "%d"
 blocks_in_flight = %d
+max_blocks_in_flight = %d
+inline_size = "%d"
 gc_grace = "15m"
 sweeper = %t
 
@@ -163,8 +168,8 @@ access_key = %q
 secret_key = %q
 tenant = %q
 display_name = "amphora-bench"
-`, listen, o.logLevel, strings.Join(hosts, ", "), o.keyspace, o.consistency, o.serial,
-		o.timeout.String(), o.blockSize, o.blocksInFlight, o.sweeper, e.ak, e.sk, benchTenant)
+`, listen, debug, o.logLevel, strings.Join(hosts, ", "), o.keyspace, o.consistency, o.serial,
+		o.timeout.String(), o.conns, o.blockSize, o.blocksInFlight, o.maxInFlight, o.inlineSize, o.sweeper, e.ak, e.sk, benchTenant)
 }
 
 // startServer runs `amphora serve` on a free port and waits until it listens.
@@ -175,11 +180,17 @@ func (e *env) startServer(ctx context.Context, o options, name string) (*server,
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	debug := ""
+	if o.profileDir != "" {
+		if debug, err = freeAddr(); err != nil {
+			return nil, err
+		}
+	}
 	cfg := filepath.Join(e.dir, name+".toml")
-	if err := os.WriteFile(cfg, []byte(e.configTOML(o, addr)), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(e.configTOML(o, addr, debug)), 0o600); err != nil {
 		return nil, err
 	}
-	s := &server{addr: addr, log: filepath.Join(e.dir, name+".log"), done: make(chan struct{})}
+	s := &server{addr: addr, debug: debug, log: filepath.Join(e.dir, name+".log"), done: make(chan struct{})}
 	lf, err := os.Create(s.log)
 	if err != nil {
 		return nil, err
@@ -304,4 +315,14 @@ func tailFile(path string, n int) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }

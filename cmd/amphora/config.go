@@ -32,6 +32,7 @@ type ServerConfig struct {
 	Region             string   `toml:"region"`
 	VirtualHostDomains []string `toml:"virtual_host_domains"`
 	TrustForwardedHost bool     `toml:"trust_forwarded_host"`
+	DebugListen        string   `toml:"debug_listen"` // pprof; "" for none
 	ShutdownTimeout    Duration `toml:"shutdown_timeout"`
 }
 
@@ -52,6 +53,7 @@ type CassandraConfig struct {
 	Password          string            `toml:"password"`
 	ConnectTimeout    Duration          `toml:"connect_timeout"`
 	Timeout           Duration          `toml:"timeout"`
+	Connections       int               `toml:"connections"`
 	ApplySchema       bool              `toml:"apply_schema"`
 	Replication       ReplicationConfig `toml:"replication"`
 }
@@ -139,6 +141,7 @@ func defaults() Config {
 			SerialConsistency: "LOCAL_SERIAL",
 			ConnectTimeout:    Duration{10 * time.Second},
 			Timeout:           Duration{10 * time.Second},
+			Connections:       2,
 			Replication:       ReplicationConfig{Class: "NetworkTopologyStrategy"},
 		},
 		Storage: StorageConfig{
@@ -276,6 +279,10 @@ func (c Config) validate() []string {
 		}
 	default:
 		add("cassandra.replication.class %q must be NetworkTopologyStrategy or SimpleStrategy", cs.Replication.Class)
+	}
+
+	if cs.Connections < 1 || cs.Connections > 64 {
+		add("cassandra.connections %d must be between 1 and 64", cs.Connections)
 	}
 
 	st := c.Storage

@@ -27,6 +27,7 @@ func storeConfig(c Config) cassandra.Config {
 		Password:          cs.Password,
 		ConnectTimeout:    cs.ConnectTimeout.Duration,
 		Timeout:           cs.Timeout.Duration,
+		Connections:       cs.Connections,
 		Replication: cassandra.Replication{
 			Class:       cs.Replication.Class,
 			DataCenters: cs.Replication.Datacenters,
@@ -107,6 +108,18 @@ func serve(ctx context.Context, cfg Config) error {
 		IdleTimeout:       2 * time.Minute,
 	}
 	errc := make(chan error, len(lns))
+	if cfg.Server.DebugListen != "" {
+		dsrv, dln, err := debugServer(cfg.Server.DebugListen)
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return err
+		}
+		defer dsrv.Close()
+		log.Info().Str("debug_listen", dln.Addr().String()).Msg("pprof profiles served")
+		go dsrv.Serve(dln)
+	}
 	for _, l := range lns {
 		log.Info().Str("listen", l.url()).Str("region", cfg.Server.Region).
 			Strs("cassandra", cfg.Cassandra.Hosts).Str("keyspace", cfg.Cassandra.Keyspace).
