@@ -23,20 +23,25 @@ const (
 	// process (writes and reads together): 64 x 1 MiB.
 	DefaultMaxBlocksInFlight = 64
 	// DefaultInlineSize: objects up to this size live in their version
-	// row. Cassandra warns about multi-partition batches above 5 KiB of
-	// data (batch_size_warn_threshold); a 4 KiB object with its metadata,
-	// listing row and queue entry stays below it.
+	// row, when their batch fits InlineBatchLimit (a 4 KiB object with a
+	// key of up to about 100 bytes and no user metadata does).
 	DefaultInlineSize = 4 << 10
-	// MaxInlineSize keeps the inline batch far below Cassandra's default
+	// MaxInlineSize keeps the inline batch below Cassandra's default
 	// batch_size_fail_threshold of 50 KiB.
-	MaxInlineSize          = 32 << 10
-	DefaultBucketCacheTTL  = time.Second
-	DefaultConnections     = 2
-	DefaultGCGrace         = 15 * time.Minute
-	DefaultSweepInterval   = time.Minute
-	DefaultListingShards   = 8
-	DefaultMultipartMaxAge = 7 * 24 * time.Hour
-	MaxListingShards       = 1024
+	MaxInlineSize         = 32 << 10
+	DefaultBucketCacheTTL = time.Second
+	DefaultConnections    = 2
+	// DefaultInlineBatchLimit is Cassandra's default
+	// batch_size_warn_threshold; MaxInlineBatchLimit stays below its
+	// default batch_size_fail_threshold (50 KiB).
+	DefaultInlineBatchLimit = 5 << 10
+	MaxInlineBatchLimit     = 48 << 10
+	DefaultProtocolVersion  = 4
+	DefaultGCGrace          = 15 * time.Minute
+	DefaultSweepInterval    = time.Minute
+	DefaultListingShards    = 8
+	DefaultMultipartMaxAge  = 7 * 24 * time.Hour
+	MaxListingShards        = 1024
 )
 
 // Replication is the keyspace replication ApplySchema creates.
@@ -57,13 +62,19 @@ type Config struct {
 	Password          string
 	ConnectTimeout    time.Duration
 	Timeout           time.Duration // per query, client side
-	// Connections per Cassandra host (default 2, gocql's default, which
-	// measured best: docs/benchmarks.md). Each multiplexes up to 32768
-	// streams.
-	Connections    int
-	Replication    Replication
-	BlockSize      int // bytes per block, default 1 MiB, at most 8 MiB
-	BlocksInFlight int // concurrent block writes/reads per request, default 4
+	// Connections per Cassandra host (default 2, gocql's default; 1, 2
+	// and 4 measured alike: docs/benchmarks.md). Each multiplexes up to
+	// 32768 streams.
+	Connections int
+	// ProtocolVersion of the native protocol: 4 (default) or 5. Version
+	// 5 cuts every message over 128 KiB into checksummed segments, which
+	// both ends copy and checksum again; with 1 MiB blocks that costs a
+	// third of GET throughput (docs/benchmarks.md). Blocks carry their own
+	// CRC-32C end to end either way.
+	ProtocolVersion int
+	Replication     Replication
+	BlockSize       int // bytes per block, default 1 MiB, at most 8 MiB
+	BlocksInFlight  int // concurrent block writes/reads per request, default 4
 	// MaxBlocksInFlight bounds block writes and reads in flight (and
 	// their buffers) across every request of the process, default 64.
 	MaxBlocksInFlight int
@@ -71,6 +82,11 @@ type Config struct {
 	// version row (one round trip to PUT, one to GET), default 4 KiB, at
 	// most 32 KiB; -1 turns inlining off.
 	InlineSize int
+	// InlineBatchLimit is the most batch data an inline PUT may send, as
+	// Cassandra counts it (default 5 KiB: its default
+	// batch_size_warn_threshold; at most 48 KiB). A small object whose key
+	// and metadata would take its batch over goes to blocks instead.
+	InlineBatchLimit int
 	// BucketCacheTTL is how long a frontend trusts a bucket lookup
 	// (default 1s; -1: no cache). A bucket deleted through another
 	// frontend may be seen for that long.
@@ -150,6 +166,12 @@ func (c Config) validate() (settings, error) {
 	case s.InlineSize < 0 || s.InlineSize > MaxInlineSize:
 		errs = append(errs, fmt.Errorf("inline size %d outside 0..%d (-1: off)", s.InlineSize, MaxInlineSize))
 	}
+	if s.InlineBatchLimit == 0 {
+		s.InlineBatchLimit = DefaultInlineBatchLimit
+	}
+	if s.InlineBatchLimit < 0 || s.InlineBatchLimit > MaxInlineBatchLimit {
+		errs = append(errs, fmt.Errorf("inline batch limit %d outside 1..%d", s.InlineBatchLimit, MaxInlineBatchLimit))
+	}
 	switch {
 	case s.BucketCacheTTL == 0:
 		s.BucketCacheTTL = DefaultBucketCacheTTL
@@ -188,6 +210,12 @@ func (c Config) validate() (settings, error) {
 	}
 	if s.Connections < 0 || s.Connections > 64 {
 		errs = append(errs, fmt.Errorf("connections %d outside 1..64", s.Connections))
+	}
+	if s.ProtocolVersion == 0 {
+		s.ProtocolVersion = DefaultProtocolVersion
+	}
+	if s.ProtocolVersion != 4 && s.ProtocolVersion != 5 {
+		errs = append(errs, fmt.Errorf("protocol version %d: 4 or 5", s.ProtocolVersion))
 	}
 	if s.ConnectTimeout < 0 || s.Timeout < 0 {
 		errs = append(errs, errors.New("negative timeout"))

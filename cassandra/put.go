@@ -34,7 +34,9 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 		in.Body = bytes.NewReader(nil)
 	}
 	if in.Size <= int64(s.cfg.InlineSize) {
-		return s.putInline(ctx, b, in)
+		if obj, done, err := s.putInline(ctx, b, in); done {
+			return obj, err
+		}
 	}
 	inode, err := randomUUID()
 	if err != nil {

@@ -19,12 +19,24 @@ import (
 // PUT is one logged batch: the version row, the listing row and the
 // version's queue entry land together or not at all (see doc.go, "Inline
 // objects"). A conditional PUT takes the usual path, under the key lock.
-func (s *Store) putInline(ctx context.Context, b bucketInfo, in store.PutInput) (store.Object, error) {
+// done is false, with nothing read, when the batch would exceed
+// InlineBatchLimit (a long key, large metadata): blocks then.
+func (s *Store) putInline(ctx context.Context, b bucketInfo, in store.PutInput) (obj store.Object, done bool, err error) {
 	inode, err := randomUUID()
 	if err != nil {
-		return store.Object{}, fmt.Errorf("allocate inode: %w", err)
+		return store.Object{}, true, fmt.Errorf("allocate inode: %w", err)
 	}
 	row := s.newRow(in, inode, 0)
+	cond := condition{ifNoneMatch: in.IfNoneMatch, ifMatch: in.IfMatch}
+	if !cond.set() && inlineBatchBytes(b, in.Key, row, s.newEntry(kindUpload, b, in.Key, row), in.Size, in.ChecksumAlgorithm != "") > s.cfg.InlineBatchLimit {
+		return store.Object{}, false, nil
+	}
+	obj, err = s.storeInline(ctx, b, in, row, cond)
+	return obj, true, err
+}
+
+func (s *Store) storeInline(ctx context.Context, b bucketInfo, in store.PutInput, row versionRow, cond condition) (store.Object, error) {
+	var err error
 	if row.data, err = readSmall(in); err != nil {
 		return store.Object{}, fmt.Errorf("put %q: %w", in.Key, err)
 	}
@@ -39,8 +51,6 @@ func (s *Store) putInline(ctx context.Context, b bucketInfo, in store.PutInput) 
 	}
 	row.etag = hex.EncodeToString(sum[:])
 	entry := s.newEntry(kindUpload, b, in.Key, row)
-
-	cond := condition{ifNoneMatch: in.IfNoneMatch, ifMatch: in.IfMatch}
 	if cond.set() {
 		if err := s.enqueue(ctx, entry); err != nil {
 			return store.Object{}, fmt.Errorf("record upload intent: %w", err)

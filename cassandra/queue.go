@@ -73,13 +73,11 @@ func (s *Store) newEntry(kind entryKind, b bucketInfo, key string, r versionRow)
 const insertEntry = `INSERT INTO gc_queue (slot, shard, due, inode, kind, blocks, bucket, bucket_id, key, version, upload_id, part, parts)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
+// values leaves empty multipart columns unset (entries are never
+// overwritten).
 func (e *gcEntry) values() []any {
-	var upload any
-	if e.uploadID != (gocql.UUID{}) {
-		upload = e.uploadID
-	}
 	return []any{e.slot, e.shard, e.due, e.inode, int8(e.kind), e.blocks, e.bucket, e.bucketID, []byte(e.key), e.version,
-		upload, e.part, e.parts}
+		orUnset(e.uploadID), orUnset(e.part), orUnset(e.parts)}
 }
 
 func (s *Store) enqueue(ctx context.Context, e *gcEntry) error {

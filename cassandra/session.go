@@ -108,6 +108,7 @@ func newCluster(st settings, keyspace string) *gocql.ClusterConfig {
 	}
 	c.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(fallback, gocql.ShuffleReplicas())
 	c.NumConns = st.Connections
+	c.ProtoVersion = st.ProtocolVersion
 	// No frame compression: blocks are mostly incompressible (media,
 	// archives, encrypted backups) and compressing them costs CPU on both
 	// ends for nothing. gocql compresses only when a Compressor is set.

@@ -56,13 +56,34 @@ func (r *versionRow) dataDest() []any { return append(r.dest(), &r.data) }
 // values are the column values of versionDataCols, in order.
 func (r *versionRow) values() []any {
 	m := r.meta
-	var upload any
+	var upload any = gocql.UnsetValue
 	if r.parts > 0 {
 		upload = r.uploadID
 	}
+	var user any = gocql.UnsetValue
+	if len(m.User) > 0 {
+		user = m.User
+	}
+	var data any = gocql.UnsetValue
+	if len(r.data) > 0 {
+		data = r.data
+	}
+	// Version rows are never overwritten with other values, so empty
+	// columns are left unset: no null cells (tombstones), a smaller row.
 	return []any{r.version, r.inode, r.size, r.blockSize, r.etag, r.owner, r.created,
-		m.ContentType, m.ContentEncoding, m.ContentDisposition, m.ContentLanguage, m.CacheControl, m.Expires, m.User,
-		r.checksum.Algorithm, r.checksum.Type, r.checksum.Value, r.parts, upload, r.data}
+		m.ContentType, orUnset(m.ContentEncoding), orUnset(m.ContentDisposition), orUnset(m.ContentLanguage),
+		orUnset(m.CacheControl), orUnset(m.Expires), user,
+		orUnset(r.checksum.Algorithm), orUnset(r.checksum.Type), orUnset(r.checksum.Value), orUnset(r.parts), upload, data}
+}
+
+// orUnset binds v, or leaves its column unwritten when v is the zero value
+// (it then reads back as null, which scans as the zero value).
+func orUnset[T comparable](v T) any {
+	var zero T
+	if v == zero {
+		return gocql.UnsetValue
+	}
+	return v
 }
 
 // inline reports whether the version's bytes live in its row.

@@ -43,16 +43,17 @@ func (s *server) putObject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	obj, err := s.store.PutObject(r.Context(), store.PutInput{
-		Bucket:      ri.addr.Bucket,
-		Key:         ri.addr.Key,
-		Owner:       ri.ident.Tenant,
-		Size:        p.size,
-		Meta:        meta,
-		ContentMD5:  sum,
-		Body:        p.body,
-		Verify:      p.finish,
-		IfNoneMatch: conds.ifNoneMatch,
-		IfMatch:     conds.ifMatch,
+		Bucket:            ri.addr.Bucket,
+		Key:               ri.addr.Key,
+		Owner:             ri.ident.Tenant,
+		Size:              p.size,
+		Meta:              meta,
+		ContentMD5:        sum,
+		Body:              p.body,
+		Verify:            p.finish,
+		ChecksumAlgorithm: string(p.alg),
+		IfNoneMatch:       conds.ifNoneMatch,
+		IfMatch:           conds.ifMatch,
 	})
 	if err != nil {
 		return conds.explain(err)

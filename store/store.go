@@ -145,6 +145,10 @@ type PutInput struct {
 	// stored with the object. The frontend uses it to check checksums
 	// and trailers that are only known once the body has been read.
 	Verify func() (Checksum, error)
+	// ChecksumAlgorithm names the additional checksum Verify will return,
+	// when it is known up front ("" for none): a store may plan the size
+	// of what it writes with it.
+	ChecksumAlgorithm string
 	// IfNoneMatch: store only if the key has no current version
 	// (If-None-Match: *).
 	IfNoneMatch bool

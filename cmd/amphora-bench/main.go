@@ -49,6 +49,7 @@ type options struct {
 	maxInFlight    int
 	inlineSize     int64
 	conns          int
+	proto          int
 	consistency    string
 	serial         string
 	timeout        time.Duration
@@ -103,6 +104,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.maxInFlight, "max-blocks-in-flight", 64, "storage.max_blocks_in_flight for Amphora")
 	fs.Int64Var(&o.inlineSize, "inline-size", 4<<10, "storage.inline_size for Amphora in bytes (0: off)")
 	fs.IntVar(&o.conns, "conns", 2, "cassandra.connections for Amphora and the raw ceiling")
+	fs.IntVar(&o.proto, "proto", 4, "cassandra.protocol_version for Amphora and the raw ceiling")
 	fs.StringVar(&o.consistency, "consistency", "LOCAL_QUORUM", "cassandra.consistency for Amphora and the raw ceiling")
 	fs.StringVar(&o.serial, "serial-consistency", "LOCAL_SERIAL", "cassandra.serial_consistency")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "cassandra.timeout (per query) for Amphora and the raw ceiling")

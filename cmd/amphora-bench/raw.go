@@ -46,6 +46,7 @@ func openRaw(o options) (*rawStore, error) {
 	c.Timeout = o.timeout
 	c.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(gocql.RoundRobinHostPolicy(), gocql.ShuffleReplicas())
 	c.NumConns = o.conns
+	c.ProtoVersion = o.proto
 	c.RetryPolicy = &gocql.ExponentialBackoffRetryPolicy{NumRetries: 3, Min: 50 * time.Millisecond, Max: time.Second}
 	sess, err := c.CreateSession()
 	if err != nil {

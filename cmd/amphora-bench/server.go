@@ -149,6 +149,7 @@ serial_consistency = %q
 connect_timeout = "10s"
 timeout = %q
 connections = %d
+protocol_version = %d
 apply_schema = false
 
 [cassandra.replication]
@@ -169,7 +170,7 @@ secret_key = %q
 tenant = %q
 display_name = "amphora-bench"
 `, listen, debug, o.logLevel, strings.Join(hosts, ", "), o.keyspace, o.consistency, o.serial,
-		o.timeout.String(), o.conns, o.blockSize, o.blocksInFlight, o.maxInFlight, o.inlineSize, o.sweeper, e.ak, e.sk, benchTenant)
+		o.timeout.String(), o.conns, o.proto, o.blockSize, o.blocksInFlight, o.maxInFlight, o.inlineSize, o.sweeper, e.ak, e.sk, benchTenant)
 }
 
 // startServer runs `amphora serve` on a free port and waits until it listens.

@@ -54,6 +54,7 @@ type CassandraConfig struct {
 	ConnectTimeout    Duration          `toml:"connect_timeout"`
 	Timeout           Duration          `toml:"timeout"`
 	Connections       int               `toml:"connections"`
+	ProtocolVersion   int               `toml:"protocol_version"`
 	ApplySchema       bool              `toml:"apply_schema"`
 	Replication       ReplicationConfig `toml:"replication"`
 }
@@ -73,6 +74,8 @@ type StorageConfig struct {
 	MaxBlocksInFlight int `toml:"max_blocks_in_flight"`
 	// InlineSize: objects up to this size live in their metadata row; 0 off.
 	InlineSize Size `toml:"inline_size"`
+	// InlineBatchLimit: the largest inline batch, as Cassandra counts it.
+	InlineBatchLimit Size `toml:"inline_batch_limit"`
 	// BucketCacheTTL: how long a bucket lookup is reused; 0 off.
 	BucketCacheTTL Duration `toml:"bucket_cache_ttl"`
 	GCGrace        Duration `toml:"gc_grace"`
@@ -142,6 +145,7 @@ func defaults() Config {
 			ConnectTimeout:    Duration{10 * time.Second},
 			Timeout:           Duration{10 * time.Second},
 			Connections:       2,
+			ProtocolVersion:   4,
 			Replication:       ReplicationConfig{Class: "NetworkTopologyStrategy"},
 		},
 		Storage: StorageConfig{
@@ -149,6 +153,7 @@ func defaults() Config {
 			BlocksInFlight:    4,
 			MaxBlocksInFlight: 64,
 			InlineSize:        4 << 10,
+			InlineBatchLimit:  5 << 10,
 			BucketCacheTTL:    Duration{time.Second},
 			GCGrace:           Duration{15 * time.Minute},
 			SweepInterval:     Duration{time.Minute},
@@ -281,6 +286,9 @@ func (c Config) validate() []string {
 		add("cassandra.replication.class %q must be NetworkTopologyStrategy or SimpleStrategy", cs.Replication.Class)
 	}
 
+	if cs.ProtocolVersion != 4 && cs.ProtocolVersion != 5 {
+		add("cassandra.protocol_version %d must be 4 or 5", cs.ProtocolVersion)
+	}
 	if cs.Connections < 1 || cs.Connections > 64 {
 		add("cassandra.connections %d must be between 1 and 64", cs.Connections)
 	}
@@ -297,6 +305,9 @@ func (c Config) validate() []string {
 	}
 	if st.InlineSize < 0 || st.InlineSize > 32<<10 {
 		add("storage.inline_size %d must be between 0 (off) and 32KiB (Cassandra refuses batches over 50 KiB by default)", st.InlineSize)
+	}
+	if st.InlineBatchLimit < 1<<10 || st.InlineBatchLimit > 48<<10 {
+		add("storage.inline_batch_limit %d must be between 1KiB and 48KiB (Cassandra refuses batches over 50 KiB by default)", st.InlineBatchLimit)
 	}
 	if st.BucketCacheTTL.Duration < 0 || st.BucketCacheTTL.Duration > time.Minute {
 		add("storage.bucket_cache_ttl must be between 0 (off) and 1m")

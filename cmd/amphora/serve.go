@@ -28,6 +28,7 @@ func storeConfig(c Config) cassandra.Config {
 		ConnectTimeout:    cs.ConnectTimeout.Duration,
 		Timeout:           cs.Timeout.Duration,
 		Connections:       cs.Connections,
+		ProtocolVersion:   cs.ProtocolVersion,
 		Replication: cassandra.Replication{
 			Class:       cs.Replication.Class,
 			DataCenters: cs.Replication.Datacenters,
@@ -37,6 +38,7 @@ func storeConfig(c Config) cassandra.Config {
 		BlocksInFlight:    c.Storage.BlocksInFlight,
 		MaxBlocksInFlight: c.Storage.MaxBlocksInFlight,
 		InlineSize:        offIfZero(int(c.Storage.InlineSize)),
+		InlineBatchLimit:  int(c.Storage.InlineBatchLimit),
 		BucketCacheTTL:    time.Duration(offIfZero(int(c.Storage.BucketCacheTTL.Duration))),
 		GCGrace:           c.Storage.GCGrace.Duration,
 		SweepInterval:     c.Storage.SweepInterval.Duration,

@@ -149,3 +149,22 @@ func Keyspace(tb testing.TB, hosts []string) string {
 	})
 	return ks
 }
+
+// SystemLog returns the system.log of the local node that
+// scripts/cassandra.sh runs (node 1 under CASSANDRA_HOME_DIR), or "" when
+// there is none: the tests then run against a ring of someone else's.
+func SystemLog() string {
+	base := os.Getenv("CASSANDRA_HOME_DIR")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		base = filepath.Join(home, ".local", "share", "amphora", "cassandra")
+	}
+	p := filepath.Join(base, "node1", "logs", "system.log")
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
+}
