@@ -44,8 +44,9 @@
 // bytewise, which is S3's order, and range bounds such as
 // store.PrefixEnd(p), which may be invalid UTF-8, stay legal. The cursor
 // merges the N shards lazily (a page per shard, fetched concurrently; the
-// first page is each shard's share of MaxKeys, or at most 32 rows with a
-// delimiter, and pages double up to 1000) with queries of the form
+// first page is each shard's share of MaxKeys plus a quarter, or at most
+// 32 rows with a delimiter; pages then double, or quadruple with a
+// delimiter, up to 1000) with queries of the form
 // key > after AND key < PrefixEnd(prefix). SkipPrefix(p) drops p's keys
 // from the pages already fetched and re-queries a shard from PrefixEnd(p)
 // only when its page ends inside p, so a delimiter listing never reads the

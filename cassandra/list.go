@@ -56,6 +56,7 @@ type shardIter struct {
 	exclusive bool   // ... or key > from
 	exhausted bool   // no rows beyond rows
 	pageSize  int
+	grow      int // pageSize multiplier after each fetch
 }
 
 func (it *shardIter) head() *listRow {
@@ -80,12 +81,14 @@ func (s *Store) newCursor(b bucketInfo, prefix, delimiter, after string, maxKeys
 	// Keys hash evenly over shards: ask each for its share of the page
 	// plus a margin; later pages grow.
 	page := min(max((maxKeys+1)/b.shards+(maxKeys+1)/(4*b.shards)+4, 8), maxListPage)
+	grow := 2
 	if delimiter != "" {
-		// Keys may collapse into common prefixes: start small, pages grow.
-		page = min(page, 32)
+		// Keys may collapse into common prefixes: start small, but grow
+		// fast, so that a page of plain keys takes two rounds, not four.
+		page, grow = min(page, 32), 4
 	}
 	for i := 0; i < b.shards; i++ {
-		it := &shardIter{shard: i, from: prefix, pageSize: page}
+		it := &shardIter{shard: i, from: prefix, pageSize: page, grow: grow}
 		if after >= prefix {
 			it.from, it.exclusive = after, true
 		}
@@ -208,6 +211,6 @@ func (c *cursor) fetch(ctx context.Context, it *shardIter) error {
 		it.from, it.exclusive = rows[n-1].key, true
 	}
 	it.rows = rows
-	it.pageSize = min(2*it.pageSize, maxListPage)
+	it.pageSize = min(it.grow*it.pageSize, maxListPage)
 	return nil
 }

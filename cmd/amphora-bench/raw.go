@@ -152,3 +152,29 @@ func (k *blockSink) UnmarshalCQL(_ gocql.TypeInfo, data []byte) error {
 	k.b = append(k.b[:0], data...)
 	return nil
 }
+
+// settle waits until Cassandra runs no compaction (system_views.sstable_tasks
+// empty on three polls in a row, a second apart) or max has passed, and
+// returns how long it waited.
+func (r *rawStore) settle(ctx context.Context, max time.Duration) time.Duration {
+	start := time.Now()
+	quiet := 0
+	for quiet < 3 && time.Since(start) < max && ctx.Err() == nil {
+		n, err := 0, error(nil)
+		iter := r.sess.Query(`SELECT task_id FROM system_views.sstable_tasks`).WithContext(ctx).Iter()
+		var id gocql.UUID
+		for iter.Scan(&id) {
+			n++
+		}
+		if err = iter.Close(); err != nil {
+			return time.Since(start) // no virtual table: nothing to wait for
+		}
+		if n == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		time.Sleep(time.Second)
+	}
+	return time.Since(start)
+}

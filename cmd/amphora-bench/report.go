@@ -200,7 +200,8 @@ func (r *Report) print(w io.Writer) {
 		if l.Reused {
 			how = "reused from an earlier run"
 		}
-		fmt.Fprintf(w, "ListObjectsV2 on a bucket of %d keys (%d under big/ in %d dirs; %s)\n", l.Keys, l.PrefixKeys, bigDirs, how)
+		fmt.Fprintf(w, "ListObjectsV2 on a bucket of %d keys (%d under big/ in %d dirs; %s; measured after compactions settled, %.0f s)\n",
+			l.Keys, l.PrefixKeys, bigDirs, how, l.SettleSeconds)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "request\tentries\treps\tp50 ms\tp99 ms\tmax ms\t")
 		for _, c := range l.Cases {
