@@ -203,8 +203,38 @@ func (br *blockReader) release(f *fetch) {
 }
 
 func (br *blockReader) Read(p []byte) (int, error) {
+	if err := br.fill(); err != nil {
+		return 0, err
+	}
+	n := copy(p, br.pos)
+	br.pos = br.pos[n:]
+	return n, nil
+}
+
+// WriteTo hands each block's bytes to w straight from the block buffer,
+// saving io.Copy's copy through a buffer of its own.
+func (br *blockReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if err := br.fill(); err == io.EOF {
+			return total, nil
+		} else if err != nil {
+			return total, err
+		}
+		n, err := w.Write(br.pos)
+		total += int64(n)
+		br.pos = br.pos[n:]
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// fill makes br.pos hold unread bytes, releasing the block it used up and
+// waiting for the next; io.EOF after the last block.
+func (br *blockReader) fill() error {
 	if br.err != nil {
-		return 0, br.err
+		return br.err
 	}
 	for len(br.pos) == 0 {
 		if br.cur != nil {
@@ -218,13 +248,13 @@ func (br *blockReader) Read(p []byte) (int, error) {
 			} else {
 				br.err = io.EOF
 			}
-			return 0, br.err
+			return br.err
 		}
 		<-f.done
 		br.cur = f
 		if f.err != nil {
 			br.err = f.err
-			return 0, br.err
+			return br.err
 		}
 		data := f.data
 		if f.idx == f.seg.last {
@@ -235,9 +265,7 @@ func (br *blockReader) Read(p []byte) (int, error) {
 		}
 		br.pos = data
 	}
-	n := copy(p, br.pos)
-	br.pos = br.pos[n:]
-	return n, nil
+	return nil
 }
 
 // Close stops prefetching and waits for fetches in flight, so no goroutine

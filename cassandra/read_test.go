@@ -187,3 +187,37 @@ func TestReadOtherBlockSize(t *testing.T) {
 		}
 	}
 }
+
+// writerOnly hides bytes.Buffer's ReadFrom, so io.Copy uses the reader's
+// WriteTo.
+type writerOnly struct{ w io.Writer }
+
+func (w writerOnly) Write(p []byte) (int, error) { return w.w.Write(p) }
+
+// TestWriteTo: io.Copy through the block reader's WriteTo delivers the
+// same bytes as Read, for whole and ranged reads across block edges.
+func TestWriteTo(t *testing.T) {
+	s := newStore(t)
+	mustCreateBucket(t, s, "wt")
+	data := randomBytes(t, 3*testBlockSize+123)
+	obj := mustPut(t, s, "wt", "k", data)
+	for _, r := range [][2]int64{{0, -1}, {1, testBlockSize}, {testBlockSize - 1, 2}, {2*testBlockSize + 5, -1}} {
+		rc, err := s.ReadObject(context.Background(), obj, r[0], r[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := rc.(io.WriterTo); !ok {
+			t.Fatalf("%T is not an io.WriterTo", rc)
+		}
+		var got bytes.Buffer
+		n, err := io.Copy(writerOnly{&got}, rc)
+		rc.Close()
+		want := data[r[0]:]
+		if r[1] >= 0 {
+			want = want[:r[1]]
+		}
+		if err != nil || n != int64(len(want)) || !bytes.Equal(got.Bytes(), want) {
+			t.Fatalf("range %v: %d bytes, err %v, equal %v", r, n, err, bytes.Equal(got.Bytes(), want))
+		}
+	}
+}
