@@ -3,7 +3,6 @@ package cassandra
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -171,8 +170,9 @@ func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versio
 func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reader, size int64, intent *gcEntry) (sum []byte, started int, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	h, release := s.md5.get()
+	defer release()
 	var (
-		h        = md5.New()
 		sem      = make(chan struct{}, s.cfg.BlocksInFlight)
 		wg       sync.WaitGroup
 		once     sync.Once

@@ -27,6 +27,7 @@ type Store struct {
 	// (cfg.MaxBlocksInFlight); each holds one block buffer.
 	slots   chan struct{}
 	buckets bucketCache
+	md5     *md5s
 
 	bgMu   sync.Mutex
 	bg     sync.WaitGroup // background cleanups, waited for by Close
@@ -60,6 +61,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		sess.Close()
 		return nil, err
 	}
+	s.md5 = newMD5s()
 	return s, nil
 }
 
@@ -79,6 +81,7 @@ func (s *Store) Close() {
 	case <-time.After(s.timeout()):
 	}
 	s.sess.Close()
+	s.md5.close()
 }
 
 func (s *Store) timeout() time.Duration {
