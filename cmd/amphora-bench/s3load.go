@@ -41,7 +41,35 @@ const maxErrors = 20
 // later; running ops finish) or maxOps ops have started (0: no limit).
 // Throughput is over the time from the start to the last op's end.
 func measure(ctx context.Context, conc int, dur time.Duration, maxOps int, op opFunc) Cell {
-	deadline := time.Now().Add(dur)
+	return measureMin(ctx, conc, dur, 0, maxOps, op)
+}
+
+// minRounds is how many ops per worker a matrix cell runs at least: with
+// 64 MiB objects one round can outlast the cell's duration, and a cell of
+// a single round measures when each worker happened to stall, not a rate.
+const minRounds = 3
+
+// maxCell bounds a cell that minRounds stretches.
+const maxCell = time.Minute
+
+// measureMin is measure that also keeps starting ops, up to maxCell,
+// until minOps have started.
+func measureMin(ctx context.Context, conc int, dur time.Duration, minOps, maxOps int, op opFunc) Cell {
+	soft := time.Now().Add(dur)
+	hard := time.Now().Add(maxCell)
+	var started atomic.Int64
+	more := func() bool {
+		now := time.Now()
+		return now.Before(soft) || int(started.Load()) < minOps && now.Before(hard)
+	}
+	return measureUntil(ctx, conc, more, maxOps, func(ctx context.Context, w, i int) (int64, error) {
+		started.Add(1)
+		return op(ctx, w, i)
+	})
+}
+
+// measureUntil runs op on conc workers while more() holds.
+func measureUntil(ctx context.Context, conc int, more func() bool, maxOps int, op opFunc) Cell {
 	var next, errs atomic.Int64
 	var mu sync.Mutex
 	var lats []time.Duration
@@ -53,7 +81,7 @@ func measure(ctx context.Context, conc int, dur time.Duration, maxOps int, op op
 		wg.Go(func() {
 			var mine []time.Duration
 			var moved int64
-			for ctx.Err() == nil && time.Now().Before(deadline) && errs.Load() < maxErrors {
+			for ctx.Err() == nil && more() && errs.Load() < maxErrors {
 				i := int(next.Add(1) - 1)
 				if maxOps > 0 && i >= maxOps {
 					break
@@ -220,7 +248,11 @@ func runCellSet(ctx context.Context, o options, e *env, bucket string, size int6
 		if st.name == "PUT" || st.name == "GET" {
 			stopProfile = e.profile(ctx, o, fmt.Sprintf("%s-%s-c%d", st.name, label, conc), st.dur)
 		}
-		c := measure(ctx, conc, st.dur, maxOps, st.op)
+		minOps := 0
+		if maxOps == 0 {
+			minOps = minRounds * conc
+		}
+		c := measureMin(ctx, conc, st.dur, minOps, maxOps, st.op)
 		if stopProfile != nil {
 			stopProfile()
 		}
