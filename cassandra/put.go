@@ -65,23 +65,31 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	row.etag = hex.EncodeToString(sum)
 
 	cond := condition{ifNoneMatch: in.IfNoneMatch, ifMatch: in.IfMatch}
+	if err := s.lockAndCommit(ctx, b, in.Key, row, intent, written, cond); err != nil {
+		return store.Object{}, err
+	}
+	return row.object(in.Bucket, in.Key), nil
+}
+
+// lockAndCommit takes the key's lock when cond asks for one and commits
+// row. When the commit batch was never sent, the upload's written blocks
+// are reclaimed; once sent, the commit may still land, and only the
+// sweeper, which fences first, may delete them.
+func (s *Store) lockAndCommit(ctx context.Context, b bucketInfo, key string, row versionRow, intent *gcEntry, written int, cond condition) error {
 	if cond.set() {
-		lk, err := s.lockKey(ctx, b, in.Key)
+		lk, err := s.lockKey(ctx, b, key)
 		if err != nil {
 			s.abandon(intent, written)
-			return store.Object{}, err
+			return err
 		}
 		defer s.unlockKey(lk)
 		cond.lock = lk
 	}
-	attempted, err := s.commit(ctx, b, in.Key, row, intent, cond)
-	if err != nil {
-		if !attempted {
-			s.abandon(intent, written)
-		} // else the commit may still land: only the sweeper, which fences first, may delete.
-		return store.Object{}, err
+	attempted, err := s.commit(ctx, b, key, row, intent, cond)
+	if err != nil && !attempted {
+		s.abandon(intent, written)
 	}
-	return row.object(in.Bucket, in.Key), nil
+	return err
 }
 
 // newRow is the version row of a PUT of in, bytes not yet stored.

@@ -55,18 +55,7 @@ func (s *Store) storeInline(ctx context.Context, b bucketInfo, in store.PutInput
 		if err := s.enqueue(ctx, entry); err != nil {
 			return store.Object{}, fmt.Errorf("record upload intent: %w", err)
 		}
-		lk, err := s.lockKey(ctx, b, in.Key)
-		if err != nil {
-			s.abandon(entry, 0)
-			return store.Object{}, err
-		}
-		defer s.unlockKey(lk)
-		cond.lock = lk
-		attempted, err := s.commit(ctx, b, in.Key, row, entry, cond)
-		if err != nil {
-			if !attempted {
-				s.abandon(entry, 0)
-			}
+		if err := s.lockAndCommit(ctx, b, in.Key, row, entry, 0, cond); err != nil {
 			return store.Object{}, err
 		}
 		return row.object(in.Bucket, in.Key), nil
