@@ -80,10 +80,12 @@
 //     Whenever less than half the grace is left, the intent is moved
 //     (a new entry queued, the old one deleted), so a sweeper never acts on
 //     the intent of a running upload, however slow.
-//  4. Once every block is acknowledged, the MD5 matches and exactly Size
-//     bytes came: read the key's version rows and queue the inodes of those
-//     with blocks as garbage (harmless if the commit then fails: see the
-//     sweeper's rule).
+//  4. Read the key's version rows and queue the inodes of those with
+//     blocks as garbage (harmless if the commit then fails: see the
+//     sweeper's rule). An unconditional PUT does this while its blocks
+//     upload (earlyRead), a conditional one under the key lock; either
+//     way the commit waits until every block is acknowledged, the MD5
+//     matches and exactly Size bytes came.
 //  5. Commit: one single-partition batch inserts the version row and
 //     deletes every older row of the key (a range tombstone), both at the
 //     version's timestamp. This row is the commit point: HeadObject reads
@@ -91,8 +93,9 @@
 //     mix. The range tombstone may also remove an older version committed
 //     concurrently, which step 4 did not see; that version's own intent
 //     reclaims it, because step 4's read is redone when more than a
-//     quarter of the grace period passed before the batch is sent, and an
-//     intent comes due at least half a grace period after its commit.
+//     quarter of the grace period passed before the batch is sent (the
+//     early read included), and an intent comes due at least half a grace
+//     period after its commit.
 //  6. Upsert the listing row at the version's timestamp.
 //
 // Failures before step 5 return the error and leave the version

@@ -138,7 +138,7 @@ func (s *Store) completeLocked(ctx context.Context, b bucketInfo, in store.Compl
 		defer s.unlockKey(lk)
 		cond.lock = lk
 	}
-	if attempted, err := s.commit(ctx, b, in.Key, *row, intent, cond); err != nil {
+	if attempted, err := s.commit(ctx, b, in.Key, *row, intent, cond, nil); err != nil {
 		return store.Object{}, attempted, err
 	}
 	// Committed. What follows is bookkeeping the sweeper redoes (via the

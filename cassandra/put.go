@@ -49,6 +49,11 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if err := s.enqueue(ctx, intent); err != nil {
 		return store.Object{}, fmt.Errorf("record upload intent: %w", err)
 	}
+	cond := condition{ifNoneMatch: in.IfNoneMatch, ifMatch: in.IfMatch}
+	var early *earlyRead
+	if !cond.set() {
+		early = s.readEarly(ctx, b, in.Key) // overlaps the block writes
+	}
 	sum, written, err := s.writeBlocks(ctx, inode, in.Body, in.Size, intent)
 	if err == nil && in.ContentMD5 != nil && !bytes.Equal(sum, in.ContentMD5) {
 		err = fmt.Errorf("put %q: md5 %x, client sent %x: %w", in.Key, sum, in.ContentMD5, store.ErrBadDigest)
@@ -64,8 +69,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	}
 	row.etag = hex.EncodeToString(sum)
 
-	cond := condition{ifNoneMatch: in.IfNoneMatch, ifMatch: in.IfMatch}
-	if err := s.lockAndCommit(ctx, b, in.Key, row, intent, written, cond); err != nil {
+	if err := s.lockAndCommit(ctx, b, in.Key, row, intent, written, cond, early); err != nil {
 		return store.Object{}, err
 	}
 	return row.object(in.Bucket, in.Key), nil
@@ -75,7 +79,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 // row. When the commit batch was never sent, the upload's written blocks
 // are reclaimed; once sent, the commit may still land, and only the
 // sweeper, which fences first, may delete them.
-func (s *Store) lockAndCommit(ctx context.Context, b bucketInfo, key string, row versionRow, intent *gcEntry, written int, cond condition) error {
+func (s *Store) lockAndCommit(ctx context.Context, b bucketInfo, key string, row versionRow, intent *gcEntry, written int, cond condition, early *earlyRead) error {
 	if cond.set() {
 		lk, err := s.lockKey(ctx, b, key)
 		if err != nil {
@@ -85,7 +89,7 @@ func (s *Store) lockAndCommit(ctx context.Context, b bucketInfo, key string, row
 		defer s.unlockKey(lk)
 		cond.lock = lk
 	}
-	attempted, err := s.commit(ctx, b, key, row, intent, cond)
+	attempted, err := s.commit(ctx, b, key, row, intent, cond, early)
 	if err != nil && !attempted {
 		s.abandon(intent, written)
 	}
@@ -106,6 +110,60 @@ func (s *Store) newRow(in store.PutInput, inode gocql.UUID, blockSize int) versi
 	return row
 }
 
+// queueReplaced queues the rows with blocks as garbage (rows without
+// any have nothing to reclaim; the upload's intent repairs the listing).
+func (s *Store) queueReplaced(ctx context.Context, b bucketInfo, key string, rows []versionRow) error {
+	for _, r := range rows {
+		if !r.hasBlocks() {
+			continue
+		}
+		if err := s.enqueueGarbage(ctx, b, key, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// earlyRead is commit's first step, run while an unconditional PUT's
+// blocks upload instead of after: read the key's version rows and queue
+// those with blocks as garbage. Queueing early is harmless whatever
+// happens next (the sweeper drops garbage whose version is still the
+// newest), and commit still redoes the read if it has grown older than a
+// quarter of the grace period. A conditional PUT cannot use it: its
+// condition is decided on a read taken under the key lock.
+type earlyRead struct {
+	done   chan struct{}
+	at     time.Time
+	rows   []versionRow
+	queued bool // rows read and their garbage queued
+}
+
+func (s *Store) readEarly(ctx context.Context, b bucketInfo, key string) *earlyRead {
+	e := &earlyRead{done: make(chan struct{})}
+	go func() {
+		defer close(e.done)
+		e.at = time.Now()
+		rows, err := s.versionRows(ctx, b.id, key, 0)
+		if err != nil {
+			return // commit reads again, and reports its own error
+		}
+		if s.queueReplaced(ctx, b, key, rows) == nil {
+			e.rows, e.queued = rows, true
+		}
+	}()
+	return e
+}
+
+// result waits for the early read; queued is false when there was none
+// or it failed (commit then reads itself).
+func (e *earlyRead) result() (at time.Time, rows []versionRow, queued bool) {
+	if e == nil {
+		return time.Time{}, nil, false
+	}
+	<-e.done
+	return e.at, e.rows, e.queued
+}
+
 // insertVersion writes a version row (versionRow.values).
 const insertVersion = `INSERT INTO versions (bucket_id, key, ` + versionDataCols + `) VALUES (?, ?, ` + versionMarks + `)`
 
@@ -115,12 +173,17 @@ const insertVersion = `INSERT INTO versions (bucket_id, key, ` + versionDataCols
 // commit point), (3) upsert the listing row. attempted reports whether
 // step 2 was sent: after that a failure is ambiguous and the blocks must
 // stay until the sweeper decides.
-func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versionRow, intent *gcEntry, cond condition) (attempted bool, err error) {
+// early, when not nil, is step 1 already under way (readEarly).
+func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versionRow, intent *gcEntry, cond condition, early *earlyRead) (attempted bool, err error) {
 	for {
-		readAt := time.Now()
-		rows, err := s.versionRows(ctx, b.id, key, 0)
-		if err != nil {
-			return false, err
+		readAt, rows, queued := early.result()
+		early = nil // a repeated read is done here
+		if !queued {
+			readAt = time.Now()
+			var err error
+			if rows, err = s.versionRows(ctx, b.id, key, 0); err != nil {
+				return false, err
+			}
 		}
 		if err := cond.check(rows); err != nil {
 			return false, fmt.Errorf("put %q: %w", key, err)
@@ -131,11 +194,8 @@ func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versio
 			// reclaims our blocks.
 			return false, nil
 		}
-		for _, r := range rows {
-			if !r.hasBlocks() {
-				continue // nothing to reclaim; our intent repairs the listing
-			}
-			if err := s.enqueueGarbage(ctx, b, key, r); err != nil {
+		if !queued {
+			if err := s.queueReplaced(ctx, b, key, rows); err != nil {
 				return false, err
 			}
 		}

@@ -55,7 +55,7 @@ func (s *Store) storeInline(ctx context.Context, b bucketInfo, in store.PutInput
 		if err := s.enqueue(ctx, entry); err != nil {
 			return store.Object{}, fmt.Errorf("record upload intent: %w", err)
 		}
-		if err := s.lockAndCommit(ctx, b, in.Key, row, entry, 0, cond); err != nil {
+		if err := s.lockAndCommit(ctx, b, in.Key, row, entry, 0, cond, nil); err != nil {
 			return store.Object{}, err
 		}
 		return row.object(in.Bucket, in.Key), nil
