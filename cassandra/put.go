@@ -267,11 +267,7 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reade
 			s.putBuf(bp)
 			s.releaseSlot()
 			<-sem
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				err = fmt.Errorf("body ended before %d bytes: %w", size, store.ErrIncompleteBody)
-			} else {
-				err = fmt.Errorf("read body: %w", err)
-			}
+			err = bodyError(err, size)
 			readErr = err
 			fail(err)
 			break
@@ -310,6 +306,15 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reade
 		return nil, started, fmt.Errorf("write blocks: %w", err)
 	}
 	return h.Sum(nil), started, nil
+}
+
+// bodyError is the error of a body read that stopped short of size bytes:
+// ErrIncompleteBody when the body ended (or the client hung up).
+func bodyError(err error, size int64) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("body ended before %d bytes: %w", size, store.ErrIncompleteBody)
+	}
+	return fmt.Errorf("read body: %w", err)
 }
 
 // abandon reclaims a failed upload's blocks right away, in the background

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 
@@ -27,15 +26,18 @@ func (s *Store) putInline(ctx context.Context, b bucketInfo, in store.PutInput) 
 		return store.Object{}, true, fmt.Errorf("allocate inode: %w", err)
 	}
 	row := s.newRow(in, inode, 0)
+	// The entry names the inode and version only: it can be built (and
+	// sized) before the bytes are read.
+	entry := s.newEntry(kindUpload, b, in.Key, row)
 	cond := condition{ifNoneMatch: in.IfNoneMatch, ifMatch: in.IfMatch}
-	if !cond.set() && inlineBatchBytes(b, in.Key, row, s.newEntry(kindUpload, b, in.Key, row), in.Size, in.ChecksumAlgorithm != "") > s.cfg.InlineBatchLimit {
+	if !cond.set() && inlineBatchBytes(b, in.Key, row, entry, in.Size, in.ChecksumAlgorithm != "") > s.cfg.InlineBatchLimit {
 		return store.Object{}, false, nil
 	}
-	obj, err = s.storeInline(ctx, b, in, row, cond)
+	obj, err = s.storeInline(ctx, b, in, row, entry, cond)
 	return obj, true, err
 }
 
-func (s *Store) storeInline(ctx context.Context, b bucketInfo, in store.PutInput, row versionRow, cond condition) (store.Object, error) {
+func (s *Store) storeInline(ctx context.Context, b bucketInfo, in store.PutInput, row versionRow, entry *gcEntry, cond condition) (store.Object, error) {
 	var err error
 	if row.data, err = readSmall(in); err != nil {
 		return store.Object{}, fmt.Errorf("put %q: %w", in.Key, err)
@@ -50,7 +52,6 @@ func (s *Store) storeInline(ctx context.Context, b bucketInfo, in store.PutInput
 		}
 	}
 	row.etag = hex.EncodeToString(sum[:])
-	entry := s.newEntry(kindUpload, b, in.Key, row)
 	if cond.set() {
 		if err := s.enqueue(ctx, entry); err != nil {
 			return store.Object{}, fmt.Errorf("record upload intent: %w", err)
@@ -83,10 +84,7 @@ func (s *Store) storeInline(ctx context.Context, b bucketInfo, in store.PutInput
 func readSmall(in store.PutInput) ([]byte, error) {
 	data := make([]byte, in.Size)
 	if _, err := io.ReadFull(in.Body, data); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("body ended before %d bytes: %w", in.Size, store.ErrIncompleteBody)
-		}
-		return nil, fmt.Errorf("read body: %w", err)
+		return nil, bodyError(err, in.Size)
 	}
 	return data, nil
 }

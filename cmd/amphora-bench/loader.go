@@ -31,7 +31,7 @@ func listingLoader(ctx context.Context, o options, e *env) (putEmptyFunc, func()
 		st, err := cassandra.Open(ctx, cassandra.Config{
 			Hosts: o.hosts, Keyspace: o.keyspace, Consistency: o.consistency, SerialConsistency: o.serial,
 			ConnectTimeout: o.timeout, Timeout: o.timeout, BlockSize: int(o.blockSize), BlocksInFlight: o.blocksInFlight,
-			InlineSize: int(map[bool]int64{true: -1, false: o.inlineSize}[o.inlineSize == 0]), Connections: o.conns, ProtocolVersion: o.proto,
+			InlineSize: o.storeInlineSize(), Connections: o.conns, ProtocolVersion: o.proto,
 			Logger: zerolog.Nop(),
 		})
 		if err != nil {
@@ -43,4 +43,13 @@ func listingLoader(ctx context.Context, o options, e *env) (putEmptyFunc, func()
 		}, st.Close, nil
 	}
 	return nil, nil, fmt.Errorf("-loader %q: http or store", o.loader)
+}
+
+// storeInlineSize is -inline-size as package cassandra takes it: its 0
+// means the default, -1 off.
+func (o options) storeInlineSize() int {
+	if o.inlineSize == 0 {
+		return -1
+	}
+	return int(o.inlineSize)
 }

@@ -160,13 +160,13 @@ func (r *rawStore) settle(ctx context.Context, max time.Duration) time.Duration 
 	start := time.Now()
 	quiet := 0
 	for quiet < 3 && time.Since(start) < max && ctx.Err() == nil {
-		n, err := 0, error(nil)
+		n := 0
 		iter := r.sess.Query(`SELECT task_id FROM system_views.sstable_tasks`).WithContext(ctx).Iter()
 		var id gocql.UUID
 		for iter.Scan(&id) {
 			n++
 		}
-		if err = iter.Close(); err != nil {
+		if err := iter.Close(); err != nil {
 			return time.Since(start) // no virtual table: nothing to wait for
 		}
 		if n == 0 {
