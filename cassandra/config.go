@@ -19,9 +19,15 @@ const (
 	DefaultBlockSize      = 1 << 20
 	MaxBlockSize          = 8 << 20 // well under Cassandra's 16 MiB mutation and frame limits
 	DefaultBlocksInFlight = 4
-	// DefaultMaxBlocksInFlight bounds the block buffers of the whole
-	// process (writes and reads together): 64 x 1 MiB.
+	// DefaultMaxBlocksInFlight bounds the block writes and reads in
+	// flight to Cassandra across the whole process.
 	DefaultMaxBlocksInFlight = 64
+	// DefaultMaxBlockBuffers bounds the block buffers of the whole
+	// process, in Cassandra I/O or waiting on clients: 256 x 1 MiB.
+	DefaultMaxBlockBuffers = 256
+	// DefaultClientStallCutoff is how long a request must have waited on
+	// its client before it may be cut off to free buffers for others.
+	DefaultClientStallCutoff = time.Second
 	// DefaultInlineSize: objects up to this size live in their version
 	// row, when their batch fits InlineBatchLimit (a 4 KiB object with a
 	// key of up to about 100 bytes and no user metadata does).
@@ -75,9 +81,21 @@ type Config struct {
 	Replication     Replication
 	BlockSize       int // bytes per block, default 1 MiB, at most 8 MiB
 	BlocksInFlight  int // concurrent block writes/reads per request, default 4
-	// MaxBlocksInFlight bounds block writes and reads in flight (and
-	// their buffers) across every request of the process, default 64.
+	// MaxBlocksInFlight bounds block writes and reads in flight to
+	// Cassandra across every request of the process, default 64. A slot
+	// is held only while a block statement runs, never while a request
+	// waits on its client.
 	MaxBlocksInFlight int
+	// MaxBlockBuffers bounds the block buffers of the process (default
+	// 256, at least MaxBlocksInFlight): those in Cassandra I/O and those
+	// filling from or draining to clients. When all are taken, the
+	// request that has waited on its client the longest (at least
+	// ClientStallCutoff) is cut off; if none has, requests wait for a
+	// buffer, at most Timeout, then fail with store.ErrSlowDown.
+	MaxBlockBuffers int
+	// ClientStallCutoff: how long a request must have been waiting on its
+	// client before it may be cut off (default 1s).
+	ClientStallCutoff time.Duration
 	// InlineSize: objects of at most this many bytes are stored in their
 	// version row (one round trip to PUT, one to GET), default 4 KiB, at
 	// most 32 KiB; -1 turns inlining off.
@@ -158,6 +176,18 @@ func (c Config) validate() (settings, error) {
 	}
 	if s.MaxBlocksInFlight < s.BlocksInFlight || s.MaxBlocksInFlight > 4096 {
 		errs = append(errs, fmt.Errorf("max blocks in flight %d outside %d (blocks in flight)..4096", s.MaxBlocksInFlight, s.BlocksInFlight))
+	}
+	if s.MaxBlockBuffers == 0 {
+		s.MaxBlockBuffers = max(DefaultMaxBlockBuffers, s.MaxBlocksInFlight)
+	}
+	if s.MaxBlockBuffers < s.MaxBlocksInFlight || s.MaxBlockBuffers > 65536 {
+		errs = append(errs, fmt.Errorf("max block buffers %d outside %d (max blocks in flight)..65536", s.MaxBlockBuffers, s.MaxBlocksInFlight))
+	}
+	if s.ClientStallCutoff == 0 {
+		s.ClientStallCutoff = DefaultClientStallCutoff
+	}
+	if s.ClientStallCutoff < 0 {
+		errs = append(errs, fmt.Errorf("negative client stall cutoff %s", s.ClientStallCutoff))
 	}
 	switch {
 	case s.InlineSize == 0:

@@ -231,10 +231,12 @@ func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versio
 	return true, nil
 }
 
-// writeBlocks streams size bytes of body into blocks of inode, at most
-// BlocksInFlight writes (and buffers) at a time for this request and
-// MaxBlocksInFlight for the process, and returns the MD5 of the bytes and
-// how many block writes were started.
+// writeBlocks streams size bytes of body into blocks of inode and returns
+// the MD5 of the bytes and how many block writes were started. Each block
+// is read from the body into a buffer of the process budget (buffers.go);
+// only once it is full does it take a slot for its INSERT, so a client
+// that stops sending holds its one buffer and no slot. At most
+// BlocksInFlight blocks of one request are in the air at once.
 func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reader, size int64, intent *gcEntry) (sum []byte, started int, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -257,26 +259,27 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reade
 		if ctx.Err() != nil {
 			break
 		}
-		if s.acquireSlot(ctx) != nil {
+		buf, err := s.buffers.get(ctx, int(min(bs, size-off)))
+		if err != nil {
 			<-sem
-			break
-		}
-		bp := s.getBuf()
-		buf := (*bp)[:min(bs, size-off)]
-		if _, err := io.ReadFull(body, buf); err != nil {
-			s.putBuf(bp)
-			s.releaseSlot()
-			<-sem
-			err = bodyError(err, size)
-			readErr = err
 			fail(err)
 			break
 		}
-		h.Write(buf)
+		done := func() { s.buffers.put(buf); <-sem }
+		if _, err := io.ReadFull(body, buf.b); err != nil {
+			done()
+			readErr = bodyError(err, size)
+			fail(readErr)
+			break
+		}
+		h.Write(buf.b)
 		if err := s.refreshIntent(ctx, intent); err != nil {
-			s.putBuf(bp)
-			s.releaseSlot()
-			<-sem
+			done()
+			fail(err)
+			break
+		}
+		if err := s.acquireSlot(ctx); err != nil {
+			done()
 			fail(err)
 			break
 		}
@@ -284,9 +287,9 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reade
 		started++
 		wg.Add(1)
 		go func() {
-			defer func() { s.putBuf(bp); s.releaseSlot(); <-sem; wg.Done() }()
-			crc := int32(crc32.Checksum(buf, castagnoli))
-			err := s.exec(ctx, `INSERT INTO blocks (inode, idx, data, crc) VALUES (?, ?, ?, ?)`, inode, idx, buf, crc)
+			defer func() { s.releaseSlot(); done(); wg.Done() }()
+			crc := int32(crc32.Checksum(buf.b, castagnoli))
+			err := s.exec(ctx, `INSERT INTO blocks (inode, idx, data, crc) VALUES (?, ?, ?, ?)`, inode, idx, buf.b, crc)
 			if err != nil {
 				fail(fmt.Errorf("write block %d: %w", idx, err))
 			}

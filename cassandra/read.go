@@ -69,18 +69,27 @@ func newSegment(key string, r ref, off, end int64) (*segment, error) {
 }
 
 // newBlockReader streams the segments next returns (nil at the end),
-// prefetching up to BlocksInFlight blocks ahead across segments.
+// reading ahead across segments (see blockReader).
 func (s *Store) newBlockReader(ctx context.Context, next func(context.Context) (*segment, error)) *blockReader {
 	ctx, cancel := context.WithCancel(ctx)
 	br := &blockReader{
 		s: s, next: next, ctx: ctx, cancel: cancel,
-		queue: make(chan *fetch, s.cfg.BlocksInFlight),
-		slots: make(chan struct{}, s.cfg.BlocksInFlight),
+		queue:   make(chan *fetch, s.cfg.BlocksInFlight),
+		credits: make(chan struct{}, s.cfg.BlocksInFlight),
+		window:  min(initialReadWindow, s.cfg.BlocksInFlight),
+	}
+	for range br.window {
+		br.credits <- struct{}{}
 	}
 	br.wg.Add(1)
 	go br.prefetch()
 	return br
 }
+
+// initialReadWindow is how many blocks a reader holds (the one being
+// delivered and those fetched ahead) before its client has shown it
+// takes blocks faster than Cassandra delivers them.
+const initialReadWindow = 2
 
 // refByVersion finds the bytes of obj.VersionID when obj.Ref is not ours
 // (an Object built by hand or carried through another layer).
@@ -104,102 +113,106 @@ func (s *Store) refByVersion(ctx context.Context, obj store.Object) (ref, error)
 type fetch struct {
 	seg  *segment
 	idx  int
-	buf  *[]byte
+	buf  *blockBuf
 	data []byte
 	err  error
 	done chan struct{}
 }
 
 // blockReader delivers the blocks of its segments in order. A prefetch
-// goroutine starts fetches in order, each holding one of BlocksInFlight
-// slots (and a pooled buffer) until Read has consumed it.
+// goroutine starts fetches in order, each holding a credit and a buffer of
+// the process budget until Read (or WriteTo) has consumed its block; a
+// fetch holds a Cassandra slot only while its SELECT runs.
+//
+// The reader starts with initialReadWindow credits and gains one, up to
+// BlocksInFlight, each time the consumer has to wait for a block: read-ahead
+// grows only for clients that keep up with Cassandra. A client that reads
+// slowly holds initialReadWindow buffers at most.
 type blockReader struct {
-	s      *Store
-	next   func(context.Context) (*segment, error)
-	ctx    context.Context
-	cancel context.CancelFunc
-	queue  chan *fetch
-	slots  chan struct{}
-	wg     sync.WaitGroup // prefetch and fetch goroutines
+	s       *Store
+	next    func(context.Context) (*segment, error)
+	ctx     context.Context
+	cancel  context.CancelFunc
+	queue   chan *fetch
+	credits chan struct{}
+	window  int            // credits issued; consumer side only
+	wg      sync.WaitGroup // prefetch and fetch goroutines
 
-	cur    *fetch
-	pos    []byte
-	err    error
-	closed bool
+	cur       *fetch
+	pos       []byte
+	delivered int // blocks handed to the consumer
+	err       error
+	closed    bool
 }
 
 func (br *blockReader) prefetch() {
 	defer br.wg.Done()
 	defer close(br.queue)
+	// send queues f in order; false when the reader is closing.
+	send := func(f *fetch) bool {
+		select {
+		case br.queue <- f:
+			return true
+		case <-br.ctx.Done():
+			return false
+		}
+	}
 	for {
 		seg, err := br.next(br.ctx)
-		if err != nil {
-			// Delivered in order, after every block before it.
-			f := &fetch{err: err, done: make(chan struct{})}
-			close(f.done)
-			select {
-			case br.slots <- struct{}{}:
-			case <-br.ctx.Done():
-				return
-			}
-			select {
-			case br.queue <- f:
-			case <-br.ctx.Done():
-				<-br.slots
-			}
+		if err == nil && seg == nil {
 			return
 		}
-		if seg == nil {
-			return
-		}
-		for idx := seg.first; idx <= seg.last; idx++ {
+		for idx := 0; err == nil && idx <= seg.last-seg.first; idx++ {
 			select {
-			case br.slots <- struct{}{}:
+			case <-br.credits:
 			case <-br.ctx.Done():
 				return
 			}
-			if br.s.acquireSlot(br.ctx) != nil {
-				<-br.slots
-				return
+			f := &fetch{seg: seg, idx: seg.first + idx, done: make(chan struct{})}
+			if f.buf, err = br.s.buffers.get(br.ctx, seg.ref.blockSize); err != nil {
+				br.credits <- struct{}{} // the error fetch below takes it
+				break
 			}
-			f := &fetch{seg: seg, idx: idx, buf: br.getBuf(seg.ref.blockSize), done: make(chan struct{})}
 			br.wg.Add(1)
 			go func() {
 				defer br.wg.Done()
-				f.data, f.err = br.s.readBlock(br.ctx, f.seg.ref, f.idx, *f.buf)
-				close(f.done)
+				defer close(f.done)
+				if f.err = br.s.acquireSlot(br.ctx); f.err != nil {
+					return
+				}
+				f.data, f.err = br.s.readBlock(br.ctx, f.seg.ref, f.idx, f.buf.b)
+				br.s.releaseSlot()
 			}()
-			select {
-			case br.queue <- f:
-			case <-br.ctx.Done():
+			if !send(f) {
 				<-f.done
 				br.release(f)
 				return
 			}
 		}
+		if err != nil {
+			// Delivered in order, after every block before it.
+			select {
+			case <-br.credits:
+			case <-br.ctx.Done():
+				return
+			}
+			f := &fetch{err: err, done: make(chan struct{})}
+			close(f.done)
+			if !send(f) {
+				br.credits <- struct{}{}
+			}
+			return
+		}
 	}
 }
 
-// getBuf returns a buffer for a block of n bytes: pooled when n fits the
-// configured block size, else (written under a larger block size than
-// configured now) a fresh one.
-func (br *blockReader) getBuf(n int) *[]byte {
-	if n <= br.s.cfg.BlockSize {
-		return br.s.getBuf()
-	}
-	b := make([]byte, n)
-	return &b
-}
-
+// release gives back f's buffer and credit.
 func (br *blockReader) release(f *fetch) {
 	if f.buf != nil {
-		if cap(*f.buf) == br.s.cfg.BlockSize {
-			br.s.putBuf(f.buf)
-		}
+		br.s.buffers.put(f.buf)
 		f.buf = nil
-		br.s.releaseSlot() // block fetches hold a process slot too
 	}
-	<-br.slots
+	br.credits <- struct{}{}
 }
 
 func (br *blockReader) Read(p []byte) (int, error) {
@@ -241,7 +254,7 @@ func (br *blockReader) fill() error {
 			br.release(br.cur)
 			br.cur = nil
 		}
-		f, ok := <-br.queue
+		f, ok := br.take()
 		if !ok {
 			if err := br.ctx.Err(); err != nil {
 				br.err = fmt.Errorf("read blocks: %w", err)
@@ -250,7 +263,6 @@ func (br *blockReader) fill() error {
 			}
 			return br.err
 		}
-		<-f.done
 		br.cur = f
 		if f.err != nil {
 			br.err = f.err
@@ -266,6 +278,37 @@ func (br *blockReader) fill() error {
 		br.pos = data
 	}
 	return nil
+}
+
+// take returns the next fetch once it is done; false after the last.
+// Having to wait for it (after the first block) means the consumer is
+// faster than the window lets Cassandra deliver: the window grows by one.
+func (br *blockReader) take() (*fetch, bool) {
+	var (
+		f      *fetch
+		ok     bool
+		waited bool
+	)
+	select {
+	case f, ok = <-br.queue:
+	default:
+		waited = true
+		f, ok = <-br.queue
+	}
+	if ok {
+		select {
+		case <-f.done:
+		default:
+			waited = true
+			<-f.done
+		}
+	}
+	if waited && br.delivered > 0 && br.window < cap(br.credits) {
+		br.window++
+		br.credits <- struct{}{}
+	}
+	br.delivered++
+	return f, ok
 }
 
 // Close stops prefetching and waits for fetches in flight, so no goroutine

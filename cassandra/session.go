@@ -22,9 +22,9 @@ type Store struct {
 	cfg  settings
 	sess *gocql.Session
 	log  zerolog.Logger
-	bufs sync.Pool // *[]byte of cfg.BlockSize
-	// slots bounds block writes and reads in flight across the process
-	// (cfg.MaxBlocksInFlight); each holds one block buffer.
+	// buffers and slots bound block memory and block statements across
+	// the process (buffers.go).
+	buffers *blockBuffers
 	slots   chan struct{}
 	buckets bucketCache
 	md5     *md5s
@@ -53,9 +53,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 		return nil, fmt.Errorf("connect to cassandra %v: %w", st.Hosts, err)
 	}
-	s := &Store{cfg: st, sess: sess, log: st.Logger, slots: make(chan struct{}, st.MaxBlocksInFlight)}
+	s := &Store{cfg: st, sess: sess, log: st.Logger, slots: make(chan struct{}, st.MaxBlocksInFlight), buffers: newBlockBuffers(st)}
 	s.buckets.ttl = st.BucketCacheTTL
-	s.bufs.New = func() any { b := make([]byte, st.BlockSize); return &b }
 	s.holder = gocql.TimeUUID().String()
 	if err := s.checkSchema(ctx); err != nil {
 		sess.Close()
@@ -173,23 +172,6 @@ func (s *Store) query(ctx context.Context, stmt string, args ...any) *gocql.Quer
 func (s *Store) exec(ctx context.Context, stmt string, args ...any) error {
 	return s.query(ctx, stmt, args...).Idempotent(true).Exec()
 }
-
-func (s *Store) getBuf() *[]byte  { return s.bufs.Get().(*[]byte) }
-func (s *Store) putBuf(b *[]byte) { s.bufs.Put(b) }
-
-// acquireSlot takes one of the process's MaxBlocksInFlight block slots,
-// waiting for one (or for ctx). Every block write and read holds a slot
-// for as long as it holds a block buffer; releaseSlot gives it back.
-func (s *Store) acquireSlot(ctx context.Context) error {
-	select {
-	case s.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (s *Store) releaseSlot() { <-s.slots }
 
 // background runs f detached from any request, tracked by Close.
 func (s *Store) background(f func(ctx context.Context)) {

@@ -99,6 +99,9 @@ func writeError(w http.ResponseWriter, r *http.Request, e *Error) {
 	if e.contentRange != "" {
 		h.Set("Content-Range", e.contentRange)
 	}
+	if e.Status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", "1")
+	}
 	if r.Method == http.MethodHead {
 		w.WriteHeader(e.Status)
 		return

@@ -87,7 +87,7 @@ var (
 	errRequestTimeout            = &Error{"RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.", nil, ""}
 	errSignatureDoesNotMatch     = &Error{"SignatureDoesNotMatch", http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method.", nil, ""}
 	errXAmzContentSHA256Mismatch = &Error{"XAmzContentSHA256Mismatch", http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed.", nil, ""}
-	// errSlowDown is reserved for overload shedding.
+	// errSlowDown sheds load: the store found no buffer or slot in time.
 	errSlowDown = &Error{"SlowDown", http.StatusServiceUnavailable, "Please reduce your request rate.", nil, ""}
 )
 
@@ -108,6 +108,7 @@ var fromCause = []struct {
 	{store.ErrBadDigest, errBadDigest},
 	{store.ErrIncompleteBody, errIncompleteBody},
 	{store.ErrCorrupt, errInternal},
+	{store.ErrSlowDown, errSlowDown},
 	{store.ErrPreconditionFailed, errPreconditionFailed},
 	{store.ErrConditionalConflict, errConditionalConflict},
 	{store.ErrNoSuchUpload, errNoSuchUpload},

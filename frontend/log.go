@@ -11,11 +11,13 @@ import (
 	"time"
 )
 
-// recorder remembers the status and counts the body bytes of a response.
+// recorder remembers the status and counts the body bytes of a response,
+// which it writes under the request's pacer when there is one.
 type recorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	pace   *pacer
 }
 
 func (w *recorder) WriteHeader(code int) {
@@ -29,7 +31,15 @@ func (w *recorder) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	n, err := w.ResponseWriter.Write(p)
+	var (
+		n   int
+		err error
+	)
+	if w.pace != nil {
+		n, err = w.pace.writeTo(w.ResponseWriter, p)
+	} else {
+		n, err = w.ResponseWriter.Write(p)
+	}
 	w.bytes += int64(n)
 	return n, err
 }
@@ -40,7 +50,11 @@ func (w *recorder) Flush() {
 		w.status = http.StatusOK
 	}
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
+		if w.pace != nil {
+			w.pace.flush(f)
+		} else {
+			f.Flush()
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/rs/zerolog"
 
+	"github.com/amphora-s3/amphora/pacing"
 	"github.com/amphora-s3/amphora/sigv4"
 	"github.com/amphora-s3/amphora/store"
 )
@@ -42,6 +43,14 @@ type Options struct {
 	// Now is the clock for signature checks and bucket creation times;
 	// nil means time.Now.
 	Now func() time.Time
+	// ClientTimeout and ClientMinRate pace request bodies and responses
+	// (pacing.go): in every ClientTimeout spent waiting on the client,
+	// at least ClientMinRate x ClientTimeout bytes (one byte, with a rate
+	// of 0) must move, or the body fails with RequestTimeout and a
+	// response has its connection closed. A ClientTimeout of 0 turns
+	// this off.
+	ClientTimeout time.Duration
+	ClientMinRate int64 // bytes per second
 }
 
 // server is the handler New returns.
@@ -58,6 +67,9 @@ type server struct {
 	// decides it (see auth.go).
 	verifiers []verifier
 	router    *mux.Router
+
+	clientTimeout time.Duration
+	clientMinRate int64
 }
 
 // New checks opts and returns the S3 API handler. It lists every problem
@@ -78,6 +90,12 @@ func New(opts Options) (http.Handler, error) {
 		fwdHost: opts.TrustForwardedHost,
 		log:     opts.Logger,
 		now:     opts.Now,
+
+		clientTimeout: opts.ClientTimeout,
+		clientMinRate: opts.ClientMinRate,
+	}
+	if opts.ClientTimeout < 0 || opts.ClientMinRate < 0 {
+		errs = append(errs, errors.New("negative client timeout or rate"))
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -164,12 +182,22 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("x-amz-id-2", hostID(ri.id))
 
 	logger := s.log.With().Str("request_id", ri.id).Logger()
+	client := pacing.NewClient()
 	ctx := logger.WithContext(context.WithValue(store.WithMemo(r.Context()), ctxKey{}, ri))
+	ctx = pacing.NewContext(ctx, client)
 	r = r.WithContext(ctx)
+	defer s.accessLog(rec, r, ri)
+	if rec.pace = s.newPacer(w, r, client); rec.pace != nil {
+		defer rec.pace.finish()
+		if rec.pace.hasBody {
+			r.Body = &pacedBody{ReadCloser: r.Body, p: rec.pace}
+		}
+	} else {
+		defer client.Close()
+	}
 	if r.Body != nil {
 		r.Body = &countingBody{ReadCloser: r.Body, n: &ri.bytesIn}
 	}
-	defer s.accessLog(rec, r, ri)
 
 	if s.fwdHost {
 		// The proxy's own host may follow the client's: "client, proxy".

@@ -14,6 +14,9 @@ var (
 	ErrBadDigest = errors.New("body does not match its digest")
 	// ErrIncompleteBody: the body ended before the declared size.
 	ErrIncompleteBody = errors.New("body shorter than declared size")
+	// ErrSlowDown: the store is overloaded (no buffer or I/O slot came
+	// free in time, or Cassandra timed out); the client should retry.
+	ErrSlowDown = errors.New("overloaded: retry later")
 	// ErrCorrupt: stored bytes fail their checksum. Never a client's fault.
 	ErrCorrupt = errors.New("stored block fails its checksum")
 

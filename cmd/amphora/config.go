@@ -34,6 +34,14 @@ type ServerConfig struct {
 	TrustForwardedHost bool     `toml:"trust_forwarded_host"`
 	DebugListen        string   `toml:"debug_listen"` // pprof; "" for none
 	ShutdownTimeout    Duration `toml:"shutdown_timeout"`
+	// ReadHeaderTimeout bounds reading a request's line and headers.
+	ReadHeaderTimeout Duration `toml:"read_header_timeout"`
+	// IdleTimeout closes keep-alive connections idle this long.
+	IdleTimeout Duration `toml:"idle_timeout"`
+	// ClientTimeout and ClientMinRate pace bodies and responses.
+	ClientTimeout  Duration `toml:"client_timeout"`
+	ClientMinRate  Size     `toml:"client_min_rate"` // bytes per second
+	MaxHeaderBytes Size     `toml:"max_header_bytes"`
 }
 
 // LogConfig selects the log level and format.
@@ -70,8 +78,10 @@ type ReplicationConfig struct {
 type StorageConfig struct {
 	BlockSize      Size `toml:"block_size"`
 	BlocksInFlight int  `toml:"blocks_in_flight"`
-	// MaxBlocksInFlight bounds block buffers across all requests.
+	// MaxBlocksInFlight bounds block statements in flight to Cassandra.
 	MaxBlocksInFlight int `toml:"max_blocks_in_flight"`
+	// MaxBlockBuffers bounds block buffers across all requests.
+	MaxBlockBuffers int `toml:"max_block_buffers"`
 	// InlineSize: objects up to this size live in their metadata row; 0 off.
 	InlineSize Size `toml:"inline_size"`
 	// InlineBatchLimit: the largest inline batch, as Cassandra counts it.
@@ -132,9 +142,14 @@ func (s *Size) UnmarshalText(b []byte) error {
 func defaults() Config {
 	return Config{
 		Server: ServerConfig{
-			Listen:          "127.0.0.1:8080",
-			Region:          "us-east-1",
-			ShutdownTimeout: Duration{30 * time.Second},
+			Listen:            "127.0.0.1:8080",
+			Region:            "us-east-1",
+			ShutdownTimeout:   Duration{30 * time.Second},
+			ReadHeaderTimeout: Duration{10 * time.Second},
+			IdleTimeout:       Duration{2 * time.Minute},
+			ClientTimeout:     Duration{20 * time.Second},
+			ClientMinRate:     4 << 10,
+			MaxHeaderBytes:    64 << 10,
 		},
 		Log: LogConfig{Level: "info", Format: "console"},
 		Cassandra: CassandraConfig{
@@ -152,6 +167,7 @@ func defaults() Config {
 			BlockSize:         1 << 20,
 			BlocksInFlight:    4,
 			MaxBlocksInFlight: 64,
+			MaxBlockBuffers:   256,
 			InlineSize:        4 << 10,
 			InlineBatchLimit:  5 << 10,
 			BucketCacheTTL:    Duration{time.Second},
@@ -229,6 +245,15 @@ func (c Config) validate() []string {
 	if c.Server.ShutdownTimeout.Duration <= 0 {
 		add("server.shutdown_timeout must be positive")
 	}
+	if c.Server.ReadHeaderTimeout.Duration <= 0 || c.Server.IdleTimeout.Duration <= 0 || c.Server.ClientTimeout.Duration <= 0 {
+		add("server.read_header_timeout, server.idle_timeout and server.client_timeout must be positive")
+	}
+	if c.Server.ClientMinRate < 0 || c.Server.ClientMinRate > 1<<30 {
+		add("server.client_min_rate %d must be between 0 and 1GiB (bytes per second)", c.Server.ClientMinRate)
+	}
+	if c.Server.MaxHeaderBytes < 8<<10 || c.Server.MaxHeaderBytes > 1<<20 {
+		add("server.max_header_bytes %d must be between 8KiB and 1MiB", c.Server.MaxHeaderBytes)
+	}
 	if !logLevels[c.Log.Level] {
 		add("log.level %q must be one of trace, debug, info, warn, error", c.Log.Level)
 	}
@@ -302,6 +327,9 @@ func (c Config) validate() []string {
 	}
 	if st.MaxBlocksInFlight < st.BlocksInFlight || st.MaxBlocksInFlight > 4096 {
 		add("storage.max_blocks_in_flight %d must be between blocks_in_flight (%d) and 4096", st.MaxBlocksInFlight, st.BlocksInFlight)
+	}
+	if st.MaxBlockBuffers < st.MaxBlocksInFlight || st.MaxBlockBuffers > 65536 {
+		add("storage.max_block_buffers %d must be between max_blocks_in_flight (%d) and 65536", st.MaxBlockBuffers, st.MaxBlocksInFlight)
 	}
 	if st.InlineSize < 0 || st.InlineSize > 32<<10 {
 		add("storage.inline_size %d must be between 0 (off) and 32KiB (Cassandra refuses batches over 50 KiB by default)", st.InlineSize)

@@ -37,6 +37,7 @@ func storeConfig(c Config) cassandra.Config {
 		BlockSize:         int(c.Storage.BlockSize),
 		BlocksInFlight:    c.Storage.BlocksInFlight,
 		MaxBlocksInFlight: c.Storage.MaxBlocksInFlight,
+		MaxBlockBuffers:   c.Storage.MaxBlockBuffers,
 		InlineSize:        offIfZero(int(c.Storage.InlineSize)),
 		InlineBatchLimit:  int(c.Storage.InlineBatchLimit),
 		BucketCacheTTL:    time.Duration(offIfZero(int(c.Storage.BucketCacheTTL.Duration))),
@@ -83,6 +84,8 @@ func serve(ctx context.Context, cfg Config) error {
 		VirtualHostDomains: cfg.Server.VirtualHostDomains,
 		TrustForwardedHost: cfg.Server.TrustForwardedHost,
 		Logger:             log,
+		ClientTimeout:      cfg.Server.ClientTimeout.Duration,
+		ClientMinRate:      int64(cfg.Server.ClientMinRate),
 	})
 	if err != nil {
 		return err
@@ -106,8 +109,9 @@ func serve(ctx context.Context, cfg Config) error {
 	}
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout.Duration,
+		IdleTimeout:       cfg.Server.IdleTimeout.Duration,
+		MaxHeaderBytes:    int(cfg.Server.MaxHeaderBytes),
 	}
 	errc := make(chan error, len(lns))
 	if cfg.Server.DebugListen != "" {
