@@ -23,8 +23,8 @@ const (
 	// flight to Cassandra across the whole process.
 	DefaultMaxBlocksInFlight = 64
 	// DefaultMaxBlockBuffers bounds the block buffers of the whole
-	// process, in Cassandra I/O or waiting on clients: 256 x 1 MiB.
-	DefaultMaxBlockBuffers = 256
+	// process, in Cassandra I/O or waiting on clients: 128 x 1 MiB.
+	DefaultMaxBlockBuffers = 128
 	// DefaultClientStallCutoff is how long a request must have waited on
 	// its client before it may be cut off to free buffers for others.
 	DefaultClientStallCutoff = time.Second
@@ -87,7 +87,7 @@ type Config struct {
 	// waits on its client.
 	MaxBlocksInFlight int
 	// MaxBlockBuffers bounds the block buffers of the process (default
-	// 256, at least MaxBlocksInFlight): those in Cassandra I/O and those
+	// 128, at least MaxBlocksInFlight): those in Cassandra I/O and those
 	// filling from or draining to clients. When all are taken, the
 	// request that has waited on its client the longest (at least
 	// ClientStallCutoff) is cut off; if none has, requests wait for a

@@ -110,5 +110,6 @@ func (s *server) accessLog(rec *recorder, r *http.Request, ri *reqInfo) {
 		Str("access_key", ri.access).
 		Str("tenant", ri.ident.Tenant).
 		Bool("aborted", ri.aborted).
+		Bool("cut_off", ri.client != nil && ri.client.WasCut()).
 		Msg("access")
 }

@@ -80,13 +80,13 @@ func (s *server) newPacer(w http.ResponseWriter, r *http.Request, c *pacing.Clie
 
 // begin arms the deadline of one wait in direction m and marks it on the
 // client; it fails when the window is used up or the client was cut off.
-func (p *pacer) begin(m *meter, arm func() error, stop func()) error {
+func (p *pacer) begin(d pacing.Direction, m *meter, arm func() error, stop func()) error {
 	left := p.timeout - m.waited
 	if left <= 0 {
 		return os.ErrDeadlineExceeded
 	}
 	p.deadline = time.Now().Add(left)
-	return p.client.Begin(arm, stop)
+	return p.client.Begin(d, arm, stop)
 }
 
 // end counts what one wait moved in how long.
@@ -125,7 +125,7 @@ func (b *pacedBody) Read(buf []byte) (int, error) {
 	if p.bodyDone {
 		return b.ReadCloser.Read(buf)
 	}
-	if err := p.begin(&p.read, p.armRead, p.stopRead); err != nil {
+	if err := p.begin(pacing.Receiving, &p.read, p.armRead, p.stopRead); err != nil {
 		p.timedOut = true
 		return 0, requestTimeout(err)
 	}
@@ -152,7 +152,7 @@ func (p *pacer) writeTo(w http.ResponseWriter, b []byte) (int, error) {
 	total := 0
 	for len(b) > 0 {
 		piece := b[:min(len(b), writePiece)]
-		if err := p.begin(&p.write, p.armWrite, p.stopWrite); err != nil {
+		if err := p.begin(pacing.Sending, &p.write, p.armWrite, p.stopWrite); err != nil {
 			return total, fmt.Errorf("client not reading the response: %w", err)
 		}
 		start := time.Now()
@@ -169,7 +169,7 @@ func (p *pacer) writeTo(w http.ResponseWriter, b []byte) (int, error) {
 
 // flush flushes w under the pacer's rule.
 func (p *pacer) flush(f http.Flusher) {
-	if err := p.begin(&p.write, p.armWrite, p.stopWrite); err != nil {
+	if err := p.begin(pacing.Sending, &p.write, p.armWrite, p.stopWrite); err != nil {
 		return // the next write reports it
 	}
 	start := time.Now()

@@ -154,6 +154,7 @@ type reqInfo struct {
 	bytesIn int64
 	aborted bool // the response was cut off mid-body
 	query   url.Values
+	client  *pacing.Client // the request's client, as the store's buffer budget sees it
 }
 
 type ctxKey struct{}
@@ -183,6 +184,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	logger := s.log.With().Str("request_id", ri.id).Logger()
 	client := pacing.NewClient()
+	ri.client = client
 	ctx := logger.WithContext(context.WithValue(store.WithMemo(r.Context()), ctxKey{}, ri))
 	ctx = pacing.NewContext(ctx, client)
 	r = r.WithContext(ctx)

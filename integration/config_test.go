@@ -35,6 +35,9 @@ type serverOptions struct {
 	TLSKey    string // PEM file
 	// TrustForwardedHost makes X-Forwarded-Host the signed and addressed host.
 	TrustForwardedHost bool
+	// ClientTimeout, when set, is server.client_timeout (the server's
+	// default otherwise).
+	ClientTimeout time.Duration
 }
 
 // defaultOptions: small blocks so that a few MiB cross many block
@@ -115,6 +118,9 @@ func serverExtra(o serverOptions) string {
 	}
 	if o.TrustForwardedHost {
 		b.WriteString("trust_forwarded_host = true\n")
+	}
+	if o.ClientTimeout > 0 {
+		fmt.Fprintf(&b, "client_timeout = %q\n", o.ClientTimeout.String())
 	}
 	return b.String()
 }

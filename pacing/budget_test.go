@@ -27,7 +27,7 @@ func stall(t *testing.T, b *Budget, n int) *stalled {
 		}
 		s.holds = append(s.holds, h)
 	}
-	if err := s.c.Begin(func() error { return nil }, func() { close(s.stopped) }); err != nil {
+	if err := s.c.Begin(Receiving, func() error { return nil }, func() { close(s.stopped) }); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -62,9 +62,13 @@ func TestAcquireCutsOffTheLongestStalledHolder(t *testing.T) {
 	if !older.c.WasCut() || newer.c.WasCut() {
 		t.Errorf("cut: older %v newer %v, want only the older", older.c.WasCut(), newer.c.WasCut())
 	}
-	if err := older.c.Begin(func() error { t.Error("armed after the cut"); return nil }, func() {}); !errors.Is(err, ErrCutOff) {
+	if err := older.c.Begin(Receiving, func() error { t.Error("armed after the cut"); return nil }, func() {}); !errors.Is(err, ErrCutOff) {
 		t.Errorf("Begin after the cut = %v, want ErrCutOff", err)
 	}
+	if err := older.c.Begin(Sending, func() error { return nil }, func() {}); err != nil {
+		t.Errorf("Begin sending after a cut while receiving = %v, want nil (the error response goes out)", err)
+	}
+	older.c.End()
 	if st := b.Stats(); st.Cuts != 1 || st.Used != 2 {
 		t.Errorf("stats %+v, want 1 cut and 2 used", st)
 	}
@@ -144,7 +148,7 @@ func TestCutsNoMoreThanWaitersNeed(t *testing.T) {
 	time.Sleep(5 * time.Millisecond)
 	// small stalled later: big is the older wait
 	small.c.End()
-	if err := small.c.Begin(func() error { return nil }, func() { close(small.stopped) }); err != nil {
+	if err := small.c.Begin(Receiving, func() error { return nil }, func() { close(small.stopped) }); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(20 * time.Millisecond)

@@ -26,6 +26,14 @@ import (
 // off to free its buffers for other requests.
 var ErrCutOff = errors.New("cut off: waited on its client while other requests needed its buffers")
 
+// Direction is what a wait on the client is for.
+type Direction uint8
+
+const (
+	Receiving Direction = 1 << iota // request bytes the client has not sent
+	Sending                         // response bytes the client has not taken
+)
+
 // Client is one request's HTTP client as a Budget sees it. The zero value
 // is not usable; create one with NewClient. Begin and End are called by
 // the one goroutine that does the request's client I/O at a time.
@@ -33,30 +41,32 @@ type Client struct {
 	since atomic.Int64 // unix nanoseconds when the current wait began; 0 when not waiting
 
 	mu      sync.Mutex
-	waiting bool
-	cut     bool
-	stop    func() // ends the current wait early; set by Begin
+	waiting Direction // of the current wait; 0 when none
+	cut     Direction // directions cut off
+	stop    func()    // ends the current wait early; set by Begin
 	closed  bool
 }
 
 // NewClient returns a Client for one request.
 func NewClient() *Client { return &Client{} }
 
-// Begin marks the start of a wait on the client. arm runs first, under
-// the Client's lock (it sets the connection's deadline); stop is how a
-// Budget ends this wait early (it sets the deadline to the past) and runs
-// under the same lock, so a deadline armed after a cut cannot undo it.
-// Begin returns ErrCutOff, without calling arm, once the client is cut off.
-func (c *Client) Begin(arm func() error, stop func()) error {
+// Begin marks the start of a wait on the client in direction d. arm runs
+// first, under the Client's lock (it sets the connection's deadline);
+// stop is how a Budget ends this wait early (it moves the deadline to the
+// past) and runs under the same lock, so a deadline armed after a cut
+// cannot undo it. Once a direction was cut off, Begin returns ErrCutOff
+// for it without calling arm; the other direction stays usable (a
+// request cut off while receiving still sends its error response).
+func (c *Client) Begin(d Direction, arm func() error, stop func()) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cut {
+	if c.cut&d != 0 {
 		return ErrCutOff
 	}
 	if err := arm(); err != nil {
 		return err
 	}
-	c.waiting, c.stop = true, stop
+	c.waiting, c.stop = d, stop
 	c.since.Store(time.Now().UnixNano())
 	return nil
 }
@@ -65,7 +75,7 @@ func (c *Client) Begin(arm func() error, stop func()) error {
 func (c *Client) End() {
 	c.since.Store(0)
 	c.mu.Lock()
-	c.waiting, c.stop = false, nil
+	c.waiting, c.stop = 0, nil
 	c.mu.Unlock()
 }
 
@@ -73,7 +83,7 @@ func (c *Client) End() {
 func (c *Client) WasCut() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.cut
+	return c.cut != 0
 }
 
 // Close marks the request finished: the Client is never cut off after
@@ -99,10 +109,10 @@ func (c *Client) waitedSince() time.Time {
 func (c *Client) cutOff() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cut || c.closed || !c.waiting {
+	if c.cut != 0 || c.closed || c.waiting == 0 {
 		return false
 	}
-	c.cut = true
+	c.cut = c.waiting
 	c.stop()
 	return true
 }

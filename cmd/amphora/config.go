@@ -167,7 +167,7 @@ func defaults() Config {
 			BlockSize:         1 << 20,
 			BlocksInFlight:    4,
 			MaxBlocksInFlight: 64,
-			MaxBlockBuffers:   256,
+			MaxBlockBuffers:   128,
 			InlineSize:        4 << 10,
 			InlineBatchLimit:  5 << 10,
 			BucketCacheTTL:    Duration{time.Second},

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -57,8 +59,22 @@ func offIfZero(n int) int {
 	return n
 }
 
+// memoryLimit is the Go runtime's soft memory limit for serve: the block
+// buffer budget, the driver's frames of the block statements in flight
+// (a write's frame grows to up to twice the block) and room for the rest.
+// Without it the collector lets the heap reach twice what is live, which
+// under a burst of large transfers is mostly garbage frames.
+func memoryLimit(st StorageConfig) int64 {
+	return int64(st.MaxBlockBuffers+2*st.MaxBlocksInFlight)*int64(st.BlockSize) + 128<<20
+}
+
 func serve(ctx context.Context, cfg Config) error {
 	log := newLogger(cfg.Log, nil)
+	if os.Getenv("GOMEMLIMIT") == "" {
+		limit := memoryLimit(cfg.Storage)
+		debug.SetMemoryLimit(limit)
+		log.Info().Int64("memory_limit_mib", limit>>20).Msg("soft memory limit from the block budgets (GOMEMLIMIT overrides)")
+	}
 	sc := storeConfig(cfg)
 	sc.Logger = log.With().Str("component", "cassandra").Logger()
 	if cfg.Cassandra.ApplySchema {
