@@ -74,9 +74,12 @@
 //  3. Stream the body into pooled block buffers, hashing MD5 as it goes,
 //     with at most BlocksInFlight block writes (and buffers) at once: the
 //     memory of a request is BlocksInFlight x BlockSize whatever the size.
-//     Every block write and block read also holds one of the process's
-//     MaxBlocksInFlight slots, so all requests together never hold more
-//     than MaxBlocksInFlight block buffers; requests beyond it wait.
+//     Every buffer counts against the process's MaxBlockBuffers, whether
+//     it fills from a client, is written, or waits to be sent; when all
+//     are taken, the request that has waited on its client the longest
+//     is cut off (buffers.go, package pacing). A block's INSERT (and a
+//     read's SELECT) holds one of MaxBlocksInFlight slots only while it
+//     runs: a client that stops sending holds a buffer, never a slot.
 //     Whenever less than half the grace is left, the intent is moved
 //     (a new entry queued, the old one deleted), so a sweeper never acts on
 //     the intent of a running upload, however slow.

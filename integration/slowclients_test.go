@@ -163,8 +163,9 @@ func TestSlowClients(t *testing.T) {
 	type outcome struct {
 		status int
 		code   string
-		after  time.Duration // from the last byte sent to the answer
-		err    error
+		after   time.Duration // from the last byte sent to the answer
+		sending bool          // closed by the server before it sent all
+		err     error
 	}
 	var (
 		wg       sync.WaitGroup
@@ -181,17 +182,22 @@ func TestSlowClients(t *testing.T) {
 				return
 			}
 			defer conn.Close()
-			_, err = conn.Write(payloadBytes(t, uint64(100+i), sent))
+			_, werr := conn.Write(payloadBytes(t, uint64(100+i), sent))
 			stalledAt := time.Now()
 			opened.Done()
-			if err != nil {
-				outcomes[i].err = err
-				return
-			}
 			conn.SetReadDeadline(time.Now().Add(timeout + time.Minute))
 			resp, err := http.ReadResponse(br, nil)
 			if err != nil {
-				outcomes[i].err = err
+				if werr != nil && isConnClosed(werr) {
+					// The server gave up on it while it was still sending:
+					// on a loaded machine, 400 clients in one process may
+					// leave one without a byte for over a second, and it
+					// was cut off for its buffer. Its 400 went with the
+					// reset; the access log shows it (checked below).
+					outcomes[i].sending = true
+					return
+				}
+				outcomes[i].err = errors.Join(werr, err)
 				return
 			}
 			body, _ := io.ReadAll(resp.Body)
@@ -271,11 +277,13 @@ func TestSlowClients(t *testing.T) {
 	time.Sleep(time.Until(openAt.Add(timeout + 3*time.Second)))
 	close(drain)
 	wg.Wait()
-	early, atDeadline := 0, 0
+	early, atDeadline, whileSending := 0, 0, 0
 	for i, oc := range outcomes {
 		switch {
 		case oc.err != nil:
 			t.Errorf("stalled upload %d: %v", i, oc.err)
+		case oc.sending:
+			whileSending++
 		case oc.status != http.StatusBadRequest || oc.code != "RequestTimeout":
 			t.Errorf("stalled upload %d ended with %d %q, want 400 RequestTimeout", i, oc.status, oc.code)
 		case oc.after < timeout-time.Second:
@@ -295,9 +303,12 @@ func TestSlowClients(t *testing.T) {
 			t.Errorf("slow reader %d got %d of %d bytes and its connection stayed open", i, r.got, slowSize)
 		}
 	}
-	st := s.budgetLog(t)
-	t.Logf("stalled uploads: %d answered RequestTimeout at the %s deadline, %d earlier (cut off for their buffers); %d of %d slow readers closed; %s",
-		atDeadline, timeout, early, closed, readers, st)
+	// The server's side of every stalled upload: 400 RequestTimeout.
+	if n := s.countLogLines(`"key":"stalled/`, `"status":400`); n != stalls {
+		t.Errorf("%d stalled uploads logged with status 400 (RequestTimeout), want %d", n, stalls)
+	}
+	t.Logf("stalled uploads: %d answered RequestTimeout at the %s deadline, %d earlier (cut off for their buffers), %d closed while still sending; %d of %d slow readers closed; %d requests logged as cut off",
+		atDeadline, timeout, early, whileSending, closed, readers, s.countLogLines(`"cut_off":true`))
 	race := raceEnabled && os.Getenv("AMPHORA_E2E_RACE") != "0"
 	rss := peakRSS(t, s.Pid())
 	t.Logf("frontend peak RSS %d MiB (race detector: %v)", rss, race)
@@ -325,13 +336,24 @@ func TestSlowClients(t *testing.T) {
 	}
 }
 
-// budgetLog summarizes what the server logged about cut-off clients.
-func (s *server) budgetLog(t testing.TB) string {
+// countLogLines counts the server's log lines that contain every one of subs.
+func (s *server) countLogLines(subs ...string) int {
 	b, err := os.ReadFile(s.LogPath)
 	if err != nil {
-		return err.Error()
+		return -1
 	}
-	return fmt.Sprintf("%d requests logged as cut off", bytes.Count(b, []byte(`"cut_off":true`)))
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		if !slices.ContainsFunc(subs, func(sub string) bool { return !strings.Contains(line, sub) }) {
+			n++
+		}
+	}
+	return n
+}
+
+// isConnClosed tells a connection the peer closed or reset.
+func isConnClosed(err error) bool {
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)
 }
 
 // logLines returns up to n lines of the server's log that contain sub.

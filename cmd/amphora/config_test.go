@@ -41,6 +41,8 @@ func TestConfigListsEveryProblem(t *testing.T) {
 [server]
 listen = "nope"
 bogus = 1
+client_timeout = "-1s"
+max_header_bytes = "1KiB"
 [log]
 level = "loud"
 [cassandra]
@@ -52,6 +54,7 @@ factor = 0
 [storage]
 block_size = "64MiB"
 blocks_in_flight = 0
+max_block_buffers = 8
 `))
 	if err == nil {
 		t.Fatal("invalid config accepted")
@@ -59,7 +62,8 @@ blocks_in_flight = 0
 	for _, want := range []string{
 		`unknown key "server.bogus"`, "server.listen", "log.level", "cassandra.keyspace",
 		"cassandra.consistency", "cassandra.replication.factor", "storage.block_size",
-		"storage.blocks_in_flight", "[[credentials]]",
+		"storage.blocks_in_flight", "[[credentials]]", "server.client_timeout", "server.max_header_bytes",
+		"storage.max_block_buffers",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s:\n%v", want, err)
