@@ -161,8 +161,8 @@ func TestSlowClients(t *testing.T) {
 
 	// The stalled uploads: 1.5 MiB of a declared 100 MiB, then nothing.
 	type outcome struct {
-		status int
-		code   string
+		status  int
+		code    string
 		after   time.Duration // from the last byte sent to the answer
 		sending bool          // closed by the server before it sent all
 		err     error
