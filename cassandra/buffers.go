@@ -70,6 +70,12 @@ func (p *blockBuffers) get(ctx context.Context, n int) (*blockBuf, error) {
 	return &blockBuf{b: (*ptr)[:n], ptr: ptr, hold: h}, nil
 }
 
+// scarce reports whether half the budget or more is taken.
+func (p *blockBuffers) scarce() bool {
+	st := p.budget.Stats()
+	return 2*st.Used >= st.Size
+}
+
 // put gives b back to the pool and the budget; b must not be used after.
 func (p *blockBuffers) put(b *blockBuf) {
 	if b.ptr != nil {

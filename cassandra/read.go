@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
@@ -72,11 +73,15 @@ func newSegment(key string, r ref, off, end int64) (*segment, error) {
 // reading ahead across segments (see blockReader).
 func (s *Store) newBlockReader(ctx context.Context, next func(context.Context) (*segment, error)) *blockReader {
 	ctx, cancel := context.WithCancel(ctx)
+	window := s.cfg.BlocksInFlight
+	if s.buffers.scarce() {
+		window = min(scarceReadWindow, window)
+	}
 	br := &blockReader{
 		s: s, next: next, ctx: ctx, cancel: cancel,
 		queue:   make(chan *fetch, s.cfg.BlocksInFlight),
 		credits: make(chan struct{}, s.cfg.BlocksInFlight),
-		window:  min(initialReadWindow, s.cfg.BlocksInFlight),
+		window:  window,
 	}
 	for range br.window {
 		br.credits <- struct{}{}
@@ -86,10 +91,11 @@ func (s *Store) newBlockReader(ctx context.Context, next func(context.Context) (
 	return br
 }
 
-// initialReadWindow is how many blocks a reader holds (the one being
-// delivered and those fetched ahead) before its client has shown it
-// takes blocks faster than Cassandra delivers them.
-const initialReadWindow = 2
+// scarceReadWindow is how many blocks a reader holds (the one being
+// delivered and those fetched ahead), when it starts while block buffers
+// are scarce, until its client shows it takes blocks faster than
+// Cassandra delivers them.
+const scarceReadWindow = 2
 
 // refByVersion finds the bytes of obj.VersionID when obj.Ref is not ours
 // (an Object built by hand or carried through another layer).
@@ -116,6 +122,7 @@ type fetch struct {
 	buf  *blockBuf
 	data []byte
 	err  error
+	took time.Duration // to get the block from Cassandra, slot wait included
 	done chan struct{}
 }
 
@@ -124,10 +131,15 @@ type fetch struct {
 // the process budget until Read (or WriteTo) has consumed its block; a
 // fetch holds a Cassandra slot only while its SELECT runs.
 //
-// The reader starts with initialReadWindow credits and gains one, up to
-// BlocksInFlight, each time the consumer has to wait for a block: read-ahead
-// grows only for clients that keep up with Cassandra. A client that reads
-// slowly holds initialReadWindow buffers at most.
+// The reader reads BlocksInFlight blocks ahead. One that starts while
+// block buffers are scarce (half the budget taken: slow clients may be
+// holding them) starts with scarceReadWindow credits instead, and opens
+// the whole window only once its consumer shows it is faster than
+// Cassandra: it comes back for a block sooner than the last block took to
+// fetch, or has to wait for one. So under pressure a client that reads
+// slowly holds scarceReadWindow buffers at most, and with buffers to spare
+// a GET reads ahead from its first block (a 4-block GET fetches all four
+// at once).
 type blockReader struct {
 	s       *Store
 	next    func(context.Context) (*segment, error)
@@ -138,11 +150,11 @@ type blockReader struct {
 	window  int            // credits issued; consumer side only
 	wg      sync.WaitGroup // prefetch and fetch goroutines
 
-	cur       *fetch
-	pos       []byte
-	delivered int // blocks handed to the consumer
-	err       error
-	closed    bool
+	cur         *fetch
+	pos         []byte
+	deliveredAt time.Time // when the consumer got its last block
+	err         error
+	closed      bool
 }
 
 func (br *blockReader) prefetch() {
@@ -177,11 +189,13 @@ func (br *blockReader) prefetch() {
 			go func() {
 				defer br.wg.Done()
 				defer close(f.done)
+				start := time.Now()
 				if f.err = br.s.acquireSlot(br.ctx); f.err != nil {
 					return
 				}
 				f.data, f.err = br.s.readBlock(br.ctx, f.seg.ref, f.idx, f.buf.b)
 				br.s.releaseSlot()
+				f.took = time.Since(start)
 			}()
 			if !send(f) {
 				<-f.done
@@ -250,11 +264,12 @@ func (br *blockReader) fill() error {
 		return br.err
 	}
 	for len(br.pos) == 0 {
+		prev := br.cur
 		if br.cur != nil {
 			br.release(br.cur)
 			br.cur = nil
 		}
-		f, ok := br.take()
+		f, ok := br.take(prev)
 		if !ok {
 			if err := br.ctx.Err(); err != nil {
 				br.err = fmt.Errorf("read blocks: %w", err)
@@ -281,34 +296,40 @@ func (br *blockReader) fill() error {
 }
 
 // take returns the next fetch once it is done; false after the last.
-// Having to wait for it (after the first block) means the consumer is
-// faster than the window lets Cassandra deliver: the window grows by one.
-func (br *blockReader) take() (*fetch, bool) {
+// prev is the block the consumer just finished (nil before the first).
+func (br *blockReader) take(prev *fetch) (*fetch, bool) {
+	fast := prev != nil && time.Since(br.deliveredAt) < prev.took
 	var (
-		f      *fetch
-		ok     bool
-		waited bool
+		f  *fetch
+		ok bool
 	)
 	select {
 	case f, ok = <-br.queue:
 	default:
-		waited = true
+		fast = fast || prev != nil
 		f, ok = <-br.queue
 	}
 	if ok {
 		select {
 		case <-f.done:
 		default:
-			waited = true
+			fast = fast || prev != nil
 			<-f.done
 		}
 	}
-	if waited && br.delivered > 0 && br.window < cap(br.credits) {
+	if fast {
+		br.widen()
+	}
+	br.deliveredAt = time.Now()
+	return f, ok
+}
+
+// widen opens the whole read-ahead window.
+func (br *blockReader) widen() {
+	for br.window < cap(br.credits) {
 		br.window++
 		br.credits <- struct{}{}
 	}
-	br.delivered++
-	return f, ok
 }
 
 // Close stops prefetching and waits for fetches in flight, so no goroutine
