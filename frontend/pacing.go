@@ -20,13 +20,26 @@ import (
 // RequestTimeout (nothing is stored); a response that falls behind has
 // its connection closed. With a rate of zero the rule is an idle timeout.
 //
+// A read returns what has arrived, so its deadline is what is left of
+// the current window. A response write hands the connection one piece at
+// a time: the quota, but at least 64 KiB and at most 256 KiB. Each piece
+// may take the time the rule allows for that many bytes: the rest of the
+// current window, plus one timeout for each further quota it holds (only
+// when the quota is under 64 KiB). So a client at exactly the minimum
+// rate is never cut, and one that stops reading is noticed within a
+// timeout (with the default rate and timeout the quota is 320 KiB). Much
+// smaller pieces would cost throughput: each is a system call and a
+// wakeup of the client, and 64 KiB pieces cost GETs of large objects
+// 5-10% at concurrency 8 (docs/operations.md).
+//
 // Each wait is also marked on the request's pacing.Client, so that the
 // store may cut a stalled request off early when its block buffers are
 // needed (package pacing): the wait's deadline is then moved to the past.
 
-// writePiece is the most a response write hands the connection at once,
-// so the rate is checked (and a stalled client noticed) within a block.
-const writePiece = 64 << 10
+const (
+	minWritePiece = 64 << 10
+	maxWritePiece = 256 << 10
+)
 
 // pacer enforces the rule for one request.
 type pacer struct {
@@ -34,6 +47,7 @@ type pacer struct {
 	client  *pacing.Client
 	timeout time.Duration
 	quota   int64
+	piece   int // the most one response write hands the connection
 	read    meter
 	write   meter
 
@@ -70,6 +84,7 @@ func (s *server) newPacer(w http.ResponseWriter, r *http.Request, c *pacing.Clie
 		quota:   max(1, int64(float64(s.clientMinRate)*s.clientTimeout.Seconds())),
 		hasBody: r.Body != nil && r.Body != http.NoBody,
 	}
+	p.piece = int(min(max(p.quota, minWritePiece), maxWritePiece))
 	past := time.Unix(1, 0)
 	p.armRead = func() error { return p.rc.SetReadDeadline(p.deadline) }
 	p.armWrite = func() error { return p.rc.SetWriteDeadline(p.deadline) }
@@ -78,10 +93,14 @@ func (s *server) newPacer(w http.ResponseWriter, r *http.Request, c *pacing.Clie
 	return p
 }
 
-// begin arms the deadline of one wait in direction m and marks it on the
+// begin arms the deadline of a wait to move n bytes in direction m (0
+// for a read, which returns whatever has come) and marks it on the
 // client; it fails when the window is used up or the client was cut off.
-func (p *pacer) begin(d pacing.Direction, m *meter, arm func() error, stop func()) error {
+func (p *pacer) begin(d pacing.Direction, m *meter, n int64, arm func() error, stop func()) error {
 	left := p.timeout - m.waited
+	if beyond := n - (p.quota - m.moved); beyond > 0 {
+		left += time.Duration((beyond+p.quota-1)/p.quota) * p.timeout
+	}
 	if left <= 0 {
 		return os.ErrDeadlineExceeded
 	}
@@ -89,13 +108,15 @@ func (p *pacer) begin(d pacing.Direction, m *meter, arm func() error, stop func(
 	return p.client.Begin(d, arm, stop)
 }
 
-// end counts what one wait moved in how long.
+// end counts what one wait moved in how long: each full quota moved
+// closes a window and gives its timeout back.
 func (p *pacer) end(m *meter, n int, start time.Time) {
 	p.client.End()
 	m.waited += time.Since(start)
 	m.moved += int64(n)
-	if m.moved >= p.quota {
-		*m = meter{}
+	for m.moved >= p.quota {
+		m.moved -= p.quota
+		m.waited = max(0, m.waited-p.timeout)
 	}
 }
 
@@ -125,7 +146,7 @@ func (b *pacedBody) Read(buf []byte) (int, error) {
 	if p.bodyDone {
 		return b.ReadCloser.Read(buf)
 	}
-	if err := p.begin(pacing.Receiving, &p.read, p.armRead, p.stopRead); err != nil {
+	if err := p.begin(pacing.Receiving, &p.read, 0, p.armRead, p.stopRead); err != nil {
 		p.timedOut = true
 		return 0, requestTimeout(err)
 	}
@@ -151,8 +172,8 @@ func requestTimeout(cause error) error {
 func (p *pacer) writeTo(w http.ResponseWriter, b []byte) (int, error) {
 	total := 0
 	for len(b) > 0 {
-		piece := b[:min(len(b), writePiece)]
-		if err := p.begin(pacing.Sending, &p.write, p.armWrite, p.stopWrite); err != nil {
+		piece := b[:min(len(b), p.piece)]
+		if err := p.begin(pacing.Sending, &p.write, int64(len(piece)), p.armWrite, p.stopWrite); err != nil {
 			return total, fmt.Errorf("client not reading the response: %w", err)
 		}
 		start := time.Now()
@@ -169,7 +190,7 @@ func (p *pacer) writeTo(w http.ResponseWriter, b []byte) (int, error) {
 
 // flush flushes w under the pacer's rule.
 func (p *pacer) flush(f http.Flusher) {
-	if err := p.begin(pacing.Sending, &p.write, p.armWrite, p.stopWrite); err != nil {
+	if err := p.begin(pacing.Sending, &p.write, 0, p.armWrite, p.stopWrite); err != nil {
 		return // the next write reports it
 	}
 	start := time.Now()

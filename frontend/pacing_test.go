@@ -8,11 +8,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/amphora-s3/amphora/pacing"
 	"github.com/amphora-s3/amphora/store"
 	"github.com/amphora-s3/amphora/store/memstore"
 )
@@ -172,7 +174,7 @@ func TestServerTimeDoesNotCount(t *testing.T) {
 // timeout has passed: the server neither waits for it nor buffers for it.
 func TestSlowReaderConnectionClosed(t *testing.T) {
 	const timeout = 300 * time.Millisecond
-	e := paced(t, timeout, 64<<10, nil)
+	e := paced(t, timeout, 256<<10, nil) // a quota of 77 KiB per window
 	e.mustCreate(t, "bucket")
 	const size = 16 << 20
 	e.mustPut(t, "bucket", "big", bytes.Repeat([]byte("y"), size))
@@ -216,5 +218,44 @@ func TestPacedResponseCompletes(t *testing.T) {
 	wantStatus(t, resp, body, http.StatusOK)
 	if !bytes.Equal(body, data) {
 		t.Fatalf("got %d bytes back, want %d", len(body), len(data))
+	}
+}
+
+// The time a wait may take is what the rule allows for its bytes: the rest
+// of the window, plus a timeout per further quota; each quota moved gives
+// its window's time back.
+func TestPacerAllowance(t *testing.T) {
+	p := &pacer{client: pacing.NewClient(), timeout: time.Second, quota: 100}
+	noop := func() error { return nil }
+	for _, tc := range []struct {
+		m    meter
+		n    int64
+		want time.Duration
+	}{
+		{meter{}, 0, time.Second},
+		{meter{}, 100, time.Second},
+		{meter{}, 101, 2 * time.Second},
+		{meter{}, 250, 3 * time.Second},
+		{meter{waited: 400 * time.Millisecond, moved: 50}, 50, 600 * time.Millisecond},
+		{meter{waited: 400 * time.Millisecond, moved: 50}, 51, 1600 * time.Millisecond},
+	} {
+		start := time.Now()
+		if err := p.begin(pacing.Sending, &tc.m, tc.n, noop, func() {}); err != nil {
+			t.Fatal(err)
+		}
+		p.client.End()
+		if got := p.deadline.Sub(start); got < tc.want-50*time.Millisecond || got > tc.want+50*time.Millisecond {
+			t.Errorf("%+v, %d bytes: %s allowed, want %s", tc.m, tc.n, got, tc.want)
+		}
+	}
+	if err := p.begin(pacing.Receiving, &meter{waited: time.Second}, 0, noop, func() {}); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("a used-up window = %v, want ErrDeadlineExceeded", err)
+	}
+
+	m := meter{}
+	p.client.Begin(pacing.Sending, noop, func() {})
+	p.end(&m, 250, time.Now().Add(-2500*time.Millisecond))
+	if m.moved != 50 || m.waited < 450*time.Millisecond || m.waited > 600*time.Millisecond {
+		t.Errorf("after 250 bytes in 2.5 s: %+v, want 50 bytes and about 0.5 s into the window", m)
 	}
 }

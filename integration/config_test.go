@@ -38,6 +38,8 @@ type serverOptions struct {
 	// ClientTimeout, when set, is server.client_timeout (the server's
 	// default otherwise).
 	ClientTimeout time.Duration
+	// ReadHeaderTimeout, when set, is server.read_header_timeout.
+	ReadHeaderTimeout time.Duration
 }
 
 // defaultOptions: small blocks so that a few MiB cross many block
@@ -121,6 +123,9 @@ func serverExtra(o serverOptions) string {
 	}
 	if o.ClientTimeout > 0 {
 		fmt.Fprintf(&b, "client_timeout = %q\n", o.ClientTimeout.String())
+	}
+	if o.ReadHeaderTimeout > 0 {
+		fmt.Fprintf(&b, "read_header_timeout = %q\n", o.ReadHeaderTimeout.String())
 	}
 	return b.String()
 }

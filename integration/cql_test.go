@@ -36,7 +36,7 @@ func countBlocks(t *testing.T, sess *gocql.Session) int64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	sc := sess.Query("SELECT inode, idx FROM " + blocksTable).PageSize(16).WithContext(ctx).Iter().Scanner()
+	sc := sess.Query("SELECT inode, idx FROM " + blocksTable).PageSize(4).WithContext(ctx).Iter().Scanner()
 	var n int64
 	for sc.Next() {
 		n++

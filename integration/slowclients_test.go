@@ -95,7 +95,9 @@ func TestSlowClients(t *testing.T) {
 		t.Skip("400 slow clients against the real binary")
 	}
 	const (
-		timeout  = 8 * time.Second
+		timeout       = 8 * time.Second
+		headerTimeout = 4 * time.Second
+		slowHeaders   = 100
 		mib      = 1 << 20
 		declared = 100 * mib
 		sent     = 3 * mib / 2
@@ -114,6 +116,7 @@ func TestSlowClients(t *testing.T) {
 	o := defaultOptions()
 	o.BlockSize = mib // the default: what a slow client can hold matters
 	o.ClientTimeout = timeout
+	o.ReadHeaderTimeout = headerTimeout
 	// An upload must move its GC intent forward within 3/4 of the grace;
 	// uploads that queue for buffers behind hundreds of others take more
 	// than the shared tests' 10 s.
@@ -251,6 +254,32 @@ func TestSlowClients(t *testing.T) {
 			}
 		})
 	}
+
+	// Slow headers: a request line and headers trickling in a byte every
+	// 200 ms, never finished; the server closes them at read_header_timeout.
+	headerClosed := make([]time.Duration, slowHeaders)
+	for i := range slowHeaders {
+		wg.Go(func() {
+			conn, err := net.DialTimeout("tcp", s.Addr, 10*time.Second)
+			if err != nil {
+				headerClosed[i] = -1
+				return
+			}
+			defer conn.Close()
+			start := time.Now()
+			line := []byte("GET /" + bucket + "/readme HTTP/1.1\r\nHost: " + s.Addr + "\r\nX-Slow: " + strings.Repeat("x", 200))
+			for _, c := range line {
+				if _, err := conn.Write([]byte{c}); err != nil {
+					break
+				}
+				conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+				if _, err := conn.Read(make([]byte, 1)); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+					break // closed by the server
+				}
+			}
+			headerClosed[i] = time.Since(start)
+		})
+	}
 	opened.Wait()
 	time.Sleep(time.Second) // the last uploads' bytes reach the server
 	openAt := time.Now()
@@ -292,6 +321,11 @@ func TestSlowClients(t *testing.T) {
 			atDeadline++
 		}
 	}
+	for i, d := range headerClosed {
+		if d < headerTimeout-time.Second || d > headerTimeout+10*time.Second {
+			t.Errorf("slow header connection %d closed after %s, want about read_header_timeout %s", i, d, headerTimeout)
+		}
+	}
 	closed := 0
 	for i, r := range results {
 		switch {
@@ -307,6 +341,7 @@ func TestSlowClients(t *testing.T) {
 	if n := s.countLogLines(`"key":"stalled/`, `"status":400`); n != stalls {
 		t.Errorf("%d stalled uploads logged with status 400 (RequestTimeout), want %d", n, stalls)
 	}
+	t.Logf("%d slow-header connections closed after %s to %s", slowHeaders, slices.Min(headerClosed).Round(time.Millisecond), slices.Max(headerClosed).Round(time.Millisecond))
 	t.Logf("stalled uploads: %d answered RequestTimeout at the %s deadline, %d earlier (cut off for their buffers), %d closed while still sending; %d of %d slow readers closed; %d requests logged as cut off",
 		atDeadline, timeout, early, whileSending, closed, readers, s.countLogLines(`"cut_off":true`))
 	race := raceEnabled && os.Getenv("AMPHORA_E2E_RACE") != "0"

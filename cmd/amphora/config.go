@@ -148,7 +148,7 @@ func defaults() Config {
 			ReadHeaderTimeout: Duration{10 * time.Second},
 			IdleTimeout:       Duration{2 * time.Minute},
 			ClientTimeout:     Duration{20 * time.Second},
-			ClientMinRate:     4 << 10,
+			ClientMinRate:     16 << 10,
 			MaxHeaderBytes:    64 << 10,
 		},
 		Log: LogConfig{Level: "info", Format: "console"},
