@@ -28,7 +28,7 @@ func cqlSession(t *testing.T, s *server) *gocql.Session {
 }
 
 // countBlocks is the number of block rows in the keyspace, selecting only
-// their keys, in pages of 16 rows. Cassandra pages by rows, not bytes, and
+// their keys, in pages of 4 rows. Cassandra pages by rows, not bytes, and
 // reads every column of a row to decide its liveness even when only the
 // key is selected (DISTINCT too): pages of 200 rows of 1 MiB blocks ran a
 // 1 GiB test node out of heap.

@@ -98,10 +98,10 @@ func TestSlowClients(t *testing.T) {
 		timeout       = 8 * time.Second
 		headerTimeout = 4 * time.Second
 		slowHeaders   = 100
-		mib      = 1 << 20
-		declared = 100 * mib
-		sent     = 3 * mib / 2
-		size     = 3 * mib
+		mib           = 1 << 20
+		declared      = 100 * mib
+		sent          = 3 * mib / 2
+		size          = 3 * mib
 		// What the slow readers read: more than the kernel buffers of a
 		// connection hold (the server's send buffer grows to 4 MiB), so
 		// that the server really waits on them.
