@@ -95,7 +95,7 @@ func TestSlowClients(t *testing.T) {
 		t.Skip("400 slow clients against the real binary")
 	}
 	const (
-		timeout       = 8 * time.Second
+		timeout = 8 * time.Second
 		// As long as the client timeout: with the race detector, 400
 		// clients saturate both cores and a connection's goroutine may
 		// wait seconds before it reads a request that did arrive.
