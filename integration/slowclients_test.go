@@ -189,6 +189,11 @@ func TestSlowClients(t *testing.T) {
 			}
 			defer conn.Close()
 			_, werr := conn.Write(payloadBytes(t, uint64(100+i), sent))
+			if werr == nil {
+				// Stalled from the server's side only once it has read
+				// every byte: until then it is an ordinary upload.
+				waitUnsent(conn, time.Minute)
+			}
 			stalledAt := time.Now()
 			opened.Done()
 			conn.SetReadDeadline(time.Now().Add(timeout + time.Minute))
@@ -407,4 +412,24 @@ func (s *server) logLines(sub string, n int) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// waitUnsent waits, at most limit, until the kernel has no byte of conn's
+// left to send, i.e. the peer has received (and acknowledged) everything
+// written so far (Linux SIOCOUTQ; elsewhere it returns at once).
+func waitUnsent(conn net.Conn, limit time.Duration) {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return
+	}
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		unsent := -1
+		if rc.Control(func(fd uintptr) { unsent = outq(fd) }) != nil || unsent <= 0 {
+			return
+		}
+	}
 }
