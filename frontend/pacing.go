@@ -24,13 +24,14 @@ import (
 // the current window. A response write hands the connection one piece at
 // a time: the quota, but at least 64 KiB and at most 256 KiB. Each piece
 // may take the time the rule allows for that many bytes: the rest of the
-// current window, plus one timeout for each further quota it holds (only
-// when the quota is under 64 KiB). So a client at exactly the minimum
-// rate is never cut, and one that stops reading is noticed within a
-// timeout (with the default rate and timeout the quota is 320 KiB). Much
-// smaller pieces would cost throughput: each is a system call and a
-// wakeup of the client, and 64 KiB pieces cost GETs of large objects
-// 5-10% at concurrency 8 (docs/operations.md).
+// current window, plus one timeout for each further quota it reaches
+// into. So a client at exactly the minimum rate is never cut, and one
+// that stops reading is noticed within two timeouts at most (with the
+// default rate and timeout the quota is 320 KiB). Responses move at least
+// 64 KiB per timeout, however low the minimum rate. Much smaller pieces
+// would cost throughput: each is a system call and a wakeup of the
+// client, and 64 KiB pieces cost GETs of large objects 5-10% at
+// concurrency 8 (docs/operations.md).
 //
 // Each wait is also marked on the request's pacing.Client, so that the
 // store may cut a stalled request off early when its block buffers are
@@ -46,7 +47,6 @@ type pacer struct {
 	rc      *http.ResponseController
 	client  *pacing.Client
 	timeout time.Duration
-	quota   int64
 	piece   int // the most one response write hands the connection
 	read    meter
 	write   meter
@@ -61,8 +61,10 @@ type pacer struct {
 	timedOut bool // a body read fell behind or was cut off
 }
 
-// meter is one direction's progress in the current window.
+// meter is one direction's progress in the current window: quota bytes
+// must move in every timeout of waiting.
 type meter struct {
+	quota  int64
 	waited time.Duration
 	moved  int64
 }
@@ -79,12 +81,14 @@ func (s *server) newPacer(w http.ResponseWriter, r *http.Request, c *pacing.Clie
 	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
 		return nil
 	}
+	quota := max(1, int64(float64(s.clientMinRate)*s.clientTimeout.Seconds()))
 	p := &pacer{
 		rc: rc, client: c, timeout: s.clientTimeout,
-		quota:   max(1, int64(float64(s.clientMinRate)*s.clientTimeout.Seconds())),
+		piece:   int(min(max(quota, minWritePiece), maxWritePiece)),
+		read:    meter{quota: quota},
+		write:   meter{quota: max(quota, minWritePiece)},
 		hasBody: r.Body != nil && r.Body != http.NoBody,
 	}
-	p.piece = int(min(max(p.quota, minWritePiece), maxWritePiece))
 	past := time.Unix(1, 0)
 	p.armRead = func() error { return p.rc.SetReadDeadline(p.deadline) }
 	p.armWrite = func() error { return p.rc.SetWriteDeadline(p.deadline) }
@@ -98,8 +102,8 @@ func (s *server) newPacer(w http.ResponseWriter, r *http.Request, c *pacing.Clie
 // client; it fails when the window is used up or the client was cut off.
 func (p *pacer) begin(d pacing.Direction, m *meter, n int64, arm func() error, stop func()) error {
 	left := p.timeout - m.waited
-	if beyond := n - (p.quota - m.moved); beyond > 0 {
-		left += time.Duration((beyond+p.quota-1)/p.quota) * p.timeout
+	if beyond := n - (m.quota - m.moved); beyond > 0 {
+		left += time.Duration((beyond+m.quota-1)/m.quota) * p.timeout
 	}
 	if left <= 0 {
 		return os.ErrDeadlineExceeded
@@ -114,9 +118,9 @@ func (p *pacer) end(m *meter, n int, start time.Time) {
 	p.client.End()
 	m.waited += time.Since(start)
 	m.moved += int64(n)
-	for m.moved >= p.quota {
-		m.moved -= p.quota
-		m.waited = max(0, m.waited-p.timeout)
+	if windows := m.moved / m.quota; windows > 0 {
+		m.moved -= windows * m.quota
+		m.waited = max(0, m.waited-time.Duration(windows)*p.timeout)
 	}
 }
 

@@ -225,19 +225,19 @@ func TestPacedResponseCompletes(t *testing.T) {
 // of the window, plus a timeout per further quota; each quota moved gives
 // its window's time back.
 func TestPacerAllowance(t *testing.T) {
-	p := &pacer{client: pacing.NewClient(), timeout: time.Second, quota: 100}
+	p := &pacer{client: pacing.NewClient(), timeout: time.Second}
 	noop := func() error { return nil }
 	for _, tc := range []struct {
 		m    meter
 		n    int64
 		want time.Duration
 	}{
-		{meter{}, 0, time.Second},
-		{meter{}, 100, time.Second},
-		{meter{}, 101, 2 * time.Second},
-		{meter{}, 250, 3 * time.Second},
-		{meter{waited: 400 * time.Millisecond, moved: 50}, 50, 600 * time.Millisecond},
-		{meter{waited: 400 * time.Millisecond, moved: 50}, 51, 1600 * time.Millisecond},
+		{meter{quota: 100}, 0, time.Second},
+		{meter{quota: 100}, 100, time.Second},
+		{meter{quota: 100}, 101, 2 * time.Second},
+		{meter{quota: 100}, 250, 3 * time.Second},
+		{meter{quota: 100, waited: 400 * time.Millisecond, moved: 50}, 50, 600 * time.Millisecond},
+		{meter{quota: 100, waited: 400 * time.Millisecond, moved: 50}, 51, 1600 * time.Millisecond},
 	} {
 		start := time.Now()
 		if err := p.begin(pacing.Sending, &tc.m, tc.n, noop, func() {}); err != nil {
@@ -248,11 +248,11 @@ func TestPacerAllowance(t *testing.T) {
 			t.Errorf("%+v, %d bytes: %s allowed, want %s", tc.m, tc.n, got, tc.want)
 		}
 	}
-	if err := p.begin(pacing.Receiving, &meter{waited: time.Second}, 0, noop, func() {}); !errors.Is(err, os.ErrDeadlineExceeded) {
+	if err := p.begin(pacing.Receiving, &meter{quota: 100, waited: time.Second}, 0, noop, func() {}); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Errorf("a used-up window = %v, want ErrDeadlineExceeded", err)
 	}
 
-	m := meter{}
+	m := meter{quota: 100}
 	p.client.Begin(pacing.Sending, noop, func() {})
 	p.end(&m, 250, time.Now().Add(-2500*time.Millisecond))
 	if m.moved != 50 || m.waited < 450*time.Millisecond || m.waited > 600*time.Millisecond {
