@@ -87,7 +87,7 @@ type Config struct {
 	// waits on its client.
 	MaxBlocksInFlight int
 	// MaxBlockBuffers bounds the block buffers of the process (default
-	// 128, at least MaxBlocksInFlight): those in Cassandra I/O and those
+	// twice MaxBlocksInFlight, at least 128; at least MaxBlocksInFlight): those in Cassandra I/O and those
 	// filling from or draining to clients. When all are taken, the
 	// request that has waited on its client the longest (at least
 	// ClientStallCutoff) is cut off; if none has, requests wait for a
@@ -178,7 +178,7 @@ func (c Config) validate() (settings, error) {
 		errs = append(errs, fmt.Errorf("max blocks in flight %d outside %d (blocks in flight)..4096", s.MaxBlocksInFlight, s.BlocksInFlight))
 	}
 	if s.MaxBlockBuffers == 0 {
-		s.MaxBlockBuffers = max(DefaultMaxBlockBuffers, s.MaxBlocksInFlight)
+		s.MaxBlockBuffers = max(DefaultMaxBlockBuffers, 2*s.MaxBlocksInFlight)
 	}
 	if s.MaxBlockBuffers < s.MaxBlocksInFlight || s.MaxBlockBuffers > 65536 {
 		errs = append(errs, fmt.Errorf("max block buffers %d outside %d (max blocks in flight)..65536", s.MaxBlockBuffers, s.MaxBlocksInFlight))

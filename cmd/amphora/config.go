@@ -80,7 +80,8 @@ type StorageConfig struct {
 	BlocksInFlight int  `toml:"blocks_in_flight"`
 	// MaxBlocksInFlight bounds block statements in flight to Cassandra.
 	MaxBlocksInFlight int `toml:"max_blocks_in_flight"`
-	// MaxBlockBuffers bounds block buffers across all requests.
+	// MaxBlockBuffers bounds block buffers across all requests; 0 means
+	// blockBuffers(): twice MaxBlocksInFlight, at least 128.
 	MaxBlockBuffers int `toml:"max_block_buffers"`
 	// InlineSize: objects up to this size live in their metadata row; 0 off.
 	InlineSize Size `toml:"inline_size"`
@@ -167,7 +168,6 @@ func defaults() Config {
 			BlockSize:         1 << 20,
 			BlocksInFlight:    4,
 			MaxBlocksInFlight: 64,
-			MaxBlockBuffers:   128,
 			InlineSize:        4 << 10,
 			InlineBatchLimit:  5 << 10,
 			BucketCacheTTL:    Duration{time.Second},
@@ -328,7 +328,7 @@ func (c Config) validate() []string {
 	if st.MaxBlocksInFlight < st.BlocksInFlight || st.MaxBlocksInFlight > 4096 {
 		add("storage.max_blocks_in_flight %d must be between blocks_in_flight (%d) and 4096", st.MaxBlocksInFlight, st.BlocksInFlight)
 	}
-	if st.MaxBlockBuffers < st.MaxBlocksInFlight || st.MaxBlockBuffers > 65536 {
+	if st.MaxBlockBuffers != 0 && (st.MaxBlockBuffers < st.MaxBlocksInFlight || st.MaxBlockBuffers > 65536) {
 		add("storage.max_block_buffers %d must be between max_blocks_in_flight (%d) and 65536", st.MaxBlockBuffers, st.MaxBlocksInFlight)
 	}
 	if st.InlineSize < 0 || st.InlineSize > 32<<10 {
@@ -370,4 +370,14 @@ func (c Config) validate() []string {
 		}
 	}
 	return p
+}
+
+// blockBuffers is storage.max_block_buffers with its default applied:
+// twice max_blocks_in_flight (a buffer in Cassandra I/O and one filling
+// or draining per slot), at least 128.
+func (st StorageConfig) blockBuffers() int {
+	if st.MaxBlockBuffers != 0 {
+		return st.MaxBlockBuffers
+	}
+	return max(128, 2*st.MaxBlocksInFlight)
 }

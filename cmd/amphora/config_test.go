@@ -145,3 +145,33 @@ func TestConfigTLS(t *testing.T) {
 		t.Fatalf("server config = %+v", cfg.Server)
 	}
 }
+
+// The block buffer budget follows max_blocks_in_flight unless set, so
+// raising the one alone never makes a config invalid.
+func TestBlockBuffersDefault(t *testing.T) {
+	base := `
+[cassandra.replication]
+class = "SimpleStrategy"
+factor = 1
+[[credentials]]
+access_key = "AK"
+secret_key = "0123456789abcdef"
+tenant = "t"
+`
+	for _, tc := range []struct {
+		storage string
+		want    int
+	}{
+		{"", 128},
+		{"[storage]\nmax_blocks_in_flight = 256\n", 512},
+		{"[storage]\nmax_block_buffers = 200\n", 200},
+	} {
+		cfg, err := loadConfig(writeConfig(t, tc.storage+base))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.storage, err)
+		}
+		if got := cfg.Storage.blockBuffers(); got != tc.want {
+			t.Errorf("%q: %d block buffers, want %d", tc.storage, got, tc.want)
+		}
+	}
+}

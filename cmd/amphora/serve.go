@@ -39,7 +39,7 @@ func storeConfig(c Config) cassandra.Config {
 		BlockSize:         int(c.Storage.BlockSize),
 		BlocksInFlight:    c.Storage.BlocksInFlight,
 		MaxBlocksInFlight: c.Storage.MaxBlocksInFlight,
-		MaxBlockBuffers:   c.Storage.MaxBlockBuffers,
+		MaxBlockBuffers:   c.Storage.blockBuffers(),
 		InlineSize:        offIfZero(int(c.Storage.InlineSize)),
 		InlineBatchLimit:  int(c.Storage.InlineBatchLimit),
 		BucketCacheTTL:    time.Duration(offIfZero(int(c.Storage.BucketCacheTTL.Duration))),
@@ -65,7 +65,7 @@ func offIfZero(n int) int {
 // Without it the collector lets the heap reach twice what is live, which
 // under a burst of large transfers is mostly garbage frames.
 func memoryLimit(st StorageConfig) int64 {
-	return int64(st.MaxBlockBuffers+2*st.MaxBlocksInFlight)*int64(st.BlockSize) + 128<<20
+	return int64(st.blockBuffers()+2*st.MaxBlocksInFlight)*int64(st.BlockSize) + 128<<20
 }
 
 func serve(ctx context.Context, cfg Config) error {
