@@ -15,24 +15,18 @@ import (
 // committed, the key lock that serialises it with other conditional
 // writers of the key (see doc.go, "Conditional writes").
 type condition struct {
-	ifNoneMatch bool
-	ifMatch     string
-	lock        *keyLock
+	ifNoneMatch, ifMatch string // store.CheckWrite
+	lock                 *keyLock
 }
 
-func (c condition) set() bool { return c.ifNoneMatch || c.ifMatch != "" }
+func (c condition) set() bool { return c.ifNoneMatch != "" || c.ifMatch != "" }
 
 // check decides c against the key's version rows, newest (current) first.
 func (c condition) check(rows []versionRow) error {
-	switch {
-	case c.ifNoneMatch && len(rows) > 0:
-		return fmt.Errorf("if-none-match: key exists: %w", store.ErrPreconditionFailed)
-	case c.ifMatch != "" && len(rows) == 0:
-		return fmt.Errorf("if-match: %w", store.ErrNoSuchKey)
-	case c.ifMatch != "" && rows[0].etag != c.ifMatch:
-		return fmt.Errorf("if-match: etag %q, current %q: %w", c.ifMatch, rows[0].etag, store.ErrPreconditionFailed)
+	if len(rows) == 0 {
+		return store.CheckWrite(c.ifNoneMatch, c.ifMatch, false, "")
 	}
-	return nil
+	return store.CheckWrite(c.ifNoneMatch, c.ifMatch, true, rows[0].etag)
 }
 
 // keyLock is a held key_locks row.

@@ -12,8 +12,9 @@ var (
 
 // validBucketName reports whether name follows S3's rules for new
 // buckets: 3-63 characters of a-z, 0-9, '.' and '-', starting and ending
-// with a letter or digit, no "..", not shaped like an IPv4 address, and
-// no reserved prefix or suffix.
+// with a letter or digit, no "..", "-." or ".-" (a label may not start or
+// end with a dash), not shaped like an IPv4 address, and no reserved
+// prefix or suffix.
 func validBucketName(name string) bool {
 	if len(name) < 3 || len(name) > 63 {
 		return false
@@ -27,7 +28,7 @@ func validBucketName(name string) bool {
 	if !isLowerAlnum(name[0]) || !isLowerAlnum(name[len(name)-1]) {
 		return false
 	}
-	if strings.Contains(name, "..") || looksLikeIPv4(name) {
+	if strings.Contains(name, "..") || strings.Contains(name, "-.") || strings.Contains(name, ".-") || looksLikeIPv4(name) {
 		return false
 	}
 	for _, p := range reservedPrefixes {

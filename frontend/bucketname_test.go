@@ -30,6 +30,8 @@ func TestValidBucketName(t *testing.T) {
 		{".bucket", false},     // starts with '.'
 		{"bucket.", false},     // ends with '.'
 		{"my..bucket", false},  // adjacent periods
+		{"my-.bucket", false},  // a label ending with a dash
+		{"my.-bucket", false},  // a label starting with a dash
 		{"192.168.5.4", false}, // IPv4 shaped
 		{"10.0.0.1", false},    // IPv4 shaped
 		{"xn--bucket", false},  // reserved prefix

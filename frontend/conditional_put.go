@@ -12,29 +12,33 @@ import (
 // CompleteMultipartUpload, CopyObject's destination): the store decides
 // them atomically at the commit.
 type putConditions struct {
-	ifNoneMatch bool   // If-None-Match: *
-	ifMatch     string // If-Match: "etag", unquoted; "" for none
+	ifNoneMatch string // If-None-Match: "*" or an unquoted etag; "" for none
+	ifMatch     string // If-Match: "*" or an unquoted etag; "" for none
 }
 
-// parsePutConditions reads If-None-Match and If-Match as AWS accepts
-// them on writes: If-None-Match only as "*", If-Match as one entity tag
-// (quoted or not). Anything else is 501 NotImplemented, as AWS answers:
-// refusing is safer than overwriting on a condition not understood.
+// parsePutConditions reads If-None-Match and If-Match on writes: each
+// "*" or one entity tag, quoted or not (store.CheckWrite says what each
+// means). A list of tags or an empty value is 501 NotImplemented, as AWS
+// answers: refusing is safer than overwriting on a condition not
+// understood.
 func parsePutConditions(h http.Header) (putConditions, error) {
 	var c putConditions
-	if v, ok := h["If-None-Match"]; ok {
-		if strings.TrimSpace(first(v)) != "*" {
-			return c, errNotImplemented.with(field{"Header", "If-None-Match"})
+	for _, hc := range []struct {
+		name string
+		dst  *string
+	}{{"If-None-Match", &c.ifNoneMatch}, {"If-Match", &c.ifMatch}} {
+		v, ok := h[hc.name]
+		if !ok {
+			continue
 		}
-		c.ifNoneMatch = true
-	}
-	if v, ok := h["If-Match"]; ok {
 		t := strings.TrimSpace(first(v))
-		t = strings.Trim(strings.TrimPrefix(t, "W/"), `"`)
-		if t == "" || t == "*" || strings.ContainsAny(t, `,"`) {
-			return c, errNotImplemented.with(field{"Header", "If-Match"})
+		if t != "*" {
+			t = strings.Trim(strings.TrimPrefix(t, "W/"), `"`)
 		}
-		c.ifMatch = t
+		if t == "" || len(v) > 1 || strings.ContainsAny(t, `,"`) {
+			return c, errNotImplemented.with(field{"Header", hc.name})
+		}
+		*hc.dst = t
 	}
 	return c, nil
 }
@@ -45,10 +49,8 @@ func (c putConditions) explain(err error) error {
 	if !errors.Is(err, store.ErrPreconditionFailed) {
 		return err
 	}
-	// With both, the key exists whenever a condition fails, so it is
-	// If-None-Match that failed.
 	name := "If-Match"
-	if c.ifNoneMatch {
+	if errors.Is(err, store.ErrIfNoneMatchFailed) {
 		name = "If-None-Match"
 	}
 	return errPreconditionFailed.with(field{"Condition", name})

@@ -36,11 +36,18 @@ func TestConditionalPut(t *testing.T) {
 	}
 	resp, body = put(t, "missing", "two", map[string]string{"If-Match": v1})
 	wantError(t, resp, body, http.StatusNotFound, "NoSuchKey")
+	resp, body = put(t, "missing", "two", map[string]string{"If-Match": "*"})
+	wantError(t, resp, body, http.StatusNotFound, "NoSuchKey")
+	// If-None-Match with the current ETag fails; with another one it is an
+	// ordinary write (below).
+	resp, body = put(t, "k", "two", map[string]string{"If-None-Match": v1})
+	if doc := wantError(t, resp, body, http.StatusPreconditionFailed, "PreconditionFailed"); doc.Condition != "If-None-Match" {
+		t.Errorf("Condition = %q", doc.Condition)
+	}
 	for _, hdr := range []map[string]string{
-		{"If-None-Match": v1},
 		{"If-None-Match": `"a", "b"`},
-		{"If-Match": "*"},
 		{"If-Match": `"a", "b"`},
+		{"If-Match": `""`},
 	} {
 		resp, body = put(t, "k", "two", hdr)
 		wantError(t, resp, body, http.StatusNotImplemented, "NotImplemented")
@@ -55,6 +62,13 @@ func TestConditionalPut(t *testing.T) {
 	}
 	resp, body = put(t, "new", "x", map[string]string{"If-None-Match": " * "})
 	wantStatus(t, resp, body, http.StatusOK)
+	resp, body = put(t, "k", "four", map[string]string{"If-Match": "*", "If-None-Match": v1})
+	wantStatus(t, resp, body, http.StatusOK)
+	resp, body = put(t, "other", "y", map[string]string{"If-None-Match": v1})
+	wantStatus(t, resp, body, http.StatusOK)
+	if _, body := e.mustGet(t, "bucket", "k"); string(body) != "four" {
+		t.Errorf("object = %q", body)
+	}
 }
 
 // conflictStore answers every conditional put as if another one were
@@ -62,7 +76,7 @@ func TestConditionalPut(t *testing.T) {
 type conflictStore struct{ *memstore.Store }
 
 func (c conflictStore) PutObject(ctx context.Context, in store.PutInput) (store.Object, error) {
-	if in.IfNoneMatch || in.IfMatch != "" {
+	if in.IfNoneMatch != "" || in.IfMatch != "" {
 		return store.Object{}, fmt.Errorf("commit %s: %w", in.Key, store.ErrConditionalConflict)
 	}
 	return c.Store.PutObject(ctx, in)

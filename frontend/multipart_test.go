@@ -480,7 +480,11 @@ func TestCompleteConditions(t *testing.T) {
 	resp, body = try(t, "missing", map[string]string{"If-Match": oldETag})
 	wantError(t, resp, body, http.StatusNotFound, "NoSuchKey")
 	resp, body = try(t, "exists", map[string]string{"If-None-Match": oldETag})
-	wantError(t, resp, body, http.StatusNotImplemented, "NotImplemented")
+	if doc := wantError(t, resp, body, http.StatusPreconditionFailed, "PreconditionFailed"); doc.Condition != "If-None-Match" {
+		t.Errorf("Condition = %q", doc.Condition)
+	}
+	resp, body = try(t, "missing", map[string]string{"If-Match": "*"})
+	wantError(t, resp, body, http.StatusNotFound, "NoSuchKey")
 
 	got, _ := e.signed(t, http.MethodGet, "/bucket/exists", nil, nil)
 	if got.Header.Get("ETag") != oldETag {

@@ -1,6 +1,9 @@
 package store
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors returned (possibly wrapped) by every Store. The frontend
 // maps each to its S3 error in one table.
@@ -22,6 +25,9 @@ var (
 
 	// ErrPreconditionFailed: a conditional write's condition is false.
 	ErrPreconditionFailed = errors.New("precondition failed")
+	// ErrIfNoneMatchFailed: it was the If-None-Match condition (it is
+	// ErrPreconditionFailed too).
+	ErrIfNoneMatchFailed = fmt.Errorf("if-none-match: %w", ErrPreconditionFailed)
 	// ErrConditionalConflict: another conditional write of the same key
 	// was committing at the same time; the client may retry.
 	ErrConditionalConflict = errors.New("conflicting conditional write in progress")

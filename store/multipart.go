@@ -125,8 +125,7 @@ type CompletedPart struct {
 type CompleteInput struct {
 	Bucket, Key, UploadID string
 	Parts                 []CompletedPart
-	IfNoneMatch           bool
-	IfMatch               string
+	IfNoneMatch, IfMatch  string // CheckWrite
 }
 
 // ListUploadsInput selects a page of uploads in progress.

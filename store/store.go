@@ -53,8 +53,9 @@ type Objects interface {
 	// and context errors wrapped. Bytes beyond Size are not read.
 	//
 	// Conditional puts (in.IfNoneMatch, in.IfMatch) are decided atomically
-	// at the commit, after the body is stored: ErrPreconditionFailed when
-	// the condition is false, ErrNoSuchKey for IfMatch on a missing key,
+	// at the commit, after the body is stored, by CheckWrite:
+	// ErrPreconditionFailed (ErrIfNoneMatchFailed for If-None-Match) when a
+	// condition is false, ErrNoSuchKey for IfMatch on a missing key,
 	// ErrConditionalConflict when another conditional write of the key is
 	// committing at the same moment. Two racing conditional writers never
 	// both win.
@@ -149,12 +150,8 @@ type PutInput struct {
 	// when it is known up front ("" for none): a store may plan the size
 	// of what it writes with it.
 	ChecksumAlgorithm string
-	// IfNoneMatch: store only if the key has no current version
-	// (If-None-Match: *).
-	IfNoneMatch bool
-	// IfMatch: store only if the current version's ETag is this one (no
-	// quotes). "" for no condition.
-	IfMatch string
+	// IfNoneMatch and IfMatch are the write's conditions (CheckWrite).
+	IfNoneMatch, IfMatch string
 }
 
 // Checksum is an additional object checksum as S3 names it.

@@ -114,17 +114,13 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 
 // checkCondition decides a conditional write of key against its current
 // version; b's store lock must be held until the commit.
-func (b *bucket) checkCondition(key string, ifNoneMatch bool, ifMatch string) error {
+func (b *bucket) checkCondition(key string, ifNoneMatch, ifMatch string) error {
 	cur, ok := b.objects[key]
-	switch {
-	case ifNoneMatch && ok:
-		return fmt.Errorf("if-none-match: key exists: %w", store.ErrPreconditionFailed)
-	case ifMatch != "" && !ok:
-		return fmt.Errorf("if-match: %w", store.ErrNoSuchKey)
-	case ifMatch != "" && cur.obj.ETag != ifMatch:
-		return fmt.Errorf("if-match: etag %q, current %q: %w", ifMatch, cur.obj.ETag, store.ErrPreconditionFailed)
+	etag := ""
+	if ok {
+		etag = cur.obj.ETag
 	}
-	return nil
+	return store.CheckWrite(ifNoneMatch, ifMatch, ok, etag)
 }
 
 // commit makes v the current version of key; the store lock must be held.

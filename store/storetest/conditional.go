@@ -79,37 +79,49 @@ func (s *suite) testChecksums(t *testing.T) {
 func (s *suite) testConditionalPut(t *testing.T) {
 	st, b := s.setup(t, "cond")
 	ctx := t.Context()
-	cput := func(key string, data []byte, ifNoneMatch bool, ifMatch string) (store.Object, error) {
+	cput := func(key string, data []byte, ifNoneMatch, ifMatch string) (store.Object, error) {
 		return st.PutObject(ctx, store.PutInput{Bucket: b, Key: key, Owner: "writer", Size: int64(len(data)),
 			Body: bytes.NewReader(data), IfNoneMatch: ifNoneMatch, IfMatch: ifMatch})
 	}
 	d1 := payload(s.bs+5, 50)
-	o1, err := cput("k", d1, true, "")
+	o1, err := cput("k", d1, "*", "")
 	if err != nil {
 		t.Fatalf("If-None-Match on a new key: %v", err)
 	}
-	_, err = cput("k", payload(10, 51), true, "")
-	wantErr(t, "If-None-Match on an existing key", err, store.ErrPreconditionFailed)
-	_, err = cput("k", payload(10, 52), false, md5hex([]byte("other")))
+	_, err = cput("k", payload(10, 51), "*", "")
+	wantErr(t, "If-None-Match: * on an existing key", err, store.ErrIfNoneMatchFailed)
+	_, err = cput("k", payload(10, 51), o1.ETag, "")
+	wantErr(t, "If-None-Match with the current ETag", err, store.ErrIfNoneMatchFailed)
+	_, err = cput("k", payload(10, 52), "", md5hex([]byte("other")))
 	wantErr(t, "If-Match with another ETag", err, store.ErrPreconditionFailed)
-	_, err = cput("missing", payload(10, 53), false, o1.ETag)
+	_, err = cput("missing", payload(10, 53), "", o1.ETag)
 	wantErr(t, "If-Match on a missing key", err, store.ErrNoSuchKey)
+	_, err = cput("missing", payload(10, 53), "", "*")
+	wantErr(t, "If-Match: * on a missing key", err, store.ErrNoSuchKey)
 	checkObject(t, "after failed conditions", head(t, st, b, "k"), o1)
 	checkBytes(t, "bytes after failed conditions", read(t, st, head(t, st, b, "k"), 0, -1), d1)
 	if keys := listKeys(t, st, b, ""); len(keys) != 1 {
 		t.Errorf("listing after failed conditions: %q", keys)
 	}
 	d2 := payload(20, 54)
-	o2, err := cput("k", d2, false, o1.ETag)
+	o2, err := cput("k", d2, "", o1.ETag)
 	if err != nil {
 		t.Fatalf("If-Match with the current ETag: %v", err)
 	}
 	checkObject(t, "after If-Match", head(t, st, b, "k"), o2)
+	// If-None-Match with another ETag and If-Match: * are ordinary writes
+	// of an existing key.
+	if o2, err = cput("k", d2, md5hex([]byte("other")), "*"); err != nil {
+		t.Fatalf("If-None-Match with another ETag, If-Match: *: %v", err)
+	}
+	if _, err = cput("other-new", d2, md5hex([]byte("other")), ""); err != nil {
+		t.Fatalf("If-None-Match with an ETag on a new key: %v", err)
+	}
 
 	// Completions take conditions too; a failed one leaves the upload open.
 	u := createUpload(t, st, b, "k", store.Meta{}, "")
 	p := uploadPart(t, st, u, 1, []byte("part"))
-	_, err = st.CompleteMultipartUpload(ctx, store.CompleteInput{Bucket: b, Key: "k", UploadID: u.UploadID, Parts: completed(p), IfNoneMatch: true})
+	_, err = st.CompleteMultipartUpload(ctx, store.CompleteInput{Bucket: b, Key: "k", UploadID: u.UploadID, Parts: completed(p), IfNoneMatch: "*"})
 	wantErr(t, "completion with If-None-Match on an existing key", err, store.ErrPreconditionFailed)
 	_, err = st.CompleteMultipartUpload(ctx, store.CompleteInput{Bucket: b, Key: "k", UploadID: u.UploadID, Parts: completed(p), IfMatch: o1.ETag})
 	wantErr(t, "completion with a stale If-Match", err, store.ErrPreconditionFailed)
@@ -123,7 +135,7 @@ func (s *suite) testConditionalPut(t *testing.T) {
 	p = uploadPart(t, st, u, 1, []byte("part"))
 	_, err = st.CompleteMultipartUpload(ctx, store.CompleteInput{Bucket: b, Key: "new", UploadID: u.UploadID, Parts: completed(p), IfMatch: o2.ETag})
 	wantErr(t, "completion with If-Match on a missing key", err, store.ErrNoSuchKey)
-	if _, err = st.CompleteMultipartUpload(ctx, store.CompleteInput{Bucket: b, Key: "new", UploadID: u.UploadID, Parts: completed(p), IfNoneMatch: true}); err != nil {
+	if _, err = st.CompleteMultipartUpload(ctx, store.CompleteInput{Bucket: b, Key: "new", UploadID: u.UploadID, Parts: completed(p), IfNoneMatch: "*"}); err != nil {
 		t.Errorf("completion with If-None-Match on a new key: %v", err)
 	}
 }
@@ -149,7 +161,7 @@ func (s *suite) testConditionalRace(t *testing.T) {
 			wg.Go(func() {
 				<-start
 				obj, err := st.PutObject(t.Context(), store.PutInput{Bucket: b, Key: key, Owner: "writer",
-					Size: int64(len(datas[w])), Body: bytes.NewReader(datas[w]), IfNoneMatch: true})
+					Size: int64(len(datas[w])), Body: bytes.NewReader(datas[w]), IfNoneMatch: "*"})
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
