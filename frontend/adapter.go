@@ -19,6 +19,9 @@ func (s *server) authenticated(op string, h handlerFunc) http.Handler {
 		if err := s.authenticate(r); err != nil {
 			return err
 		}
+		if err := refuseFeatureHeaders(op, r); err != nil {
+			return err
+		}
 		return h(w, r)
 	})
 }

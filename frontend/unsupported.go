@@ -1,0 +1,107 @@
+package frontend
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// A request header that asks for a feature Amphora does not have is
+// refused with the error S3 gives, never accepted and dropped: a client
+// asking for encryption, a retention or a public ACL must learn it did
+// not get it. Each row names the operations that take the header and the
+// values that need no feature (what Amphora does anyway).
+type featureHeader struct {
+	name string
+	ops  []string
+	// ok reports whether a value asks for nothing Amphora lacks; nil
+	// means no value does.
+	ok func(v string) bool
+	// err is the answer otherwise; nil means 501 NotImplemented naming
+	// the header.
+	err *Error
+}
+
+var (
+	writeOps  = []string{"PutObject", "CopyObject", "CreateMultipartUpload"}
+	deleteOps = []string{"DeleteObject", "DeleteObjects"}
+	// everyOp marks a header refused on any operation.
+	everyOp []string
+)
+
+// storageClasses are the classes S3 defines; of them Amphora stores
+// STANDARD only.
+var storageClasses = []string{"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
+	"INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE"}
+
+var errInvalidStorageClass = &Error{"InvalidStorageClass", http.StatusBadRequest, "The storage class you specified is not valid", nil, ""}
+
+func equalFold(want ...string) func(string) bool {
+	return func(v string) bool {
+		return slices.ContainsFunc(want, func(w string) bool { return strings.EqualFold(strings.TrimSpace(v), w) })
+	}
+}
+
+var featureHeaders = []featureHeader{
+	// Storage classes: STANDARD only.
+	{name: "X-Amz-Storage-Class", ops: writeOps, ok: func(v string) bool { return v == "STANDARD" },
+		err: errInvalidStorageClass.withMessage("The storage class you specified is not valid: this endpoint stores STANDARD only")},
+	// Tags (issue: versioning, object lock and tags).
+	{name: "X-Amz-Tagging", ops: writeOps},
+	{name: "X-Amz-Tagging-Directive", ops: []string{"CopyObject"}, ok: equalFold("COPY")},
+	// Server-side encryption (issue: SSE-C, SSE-S3, SSE-KMS).
+	{name: "X-Amz-Server-Side-Encryption", ops: slices.Concat(writeOps, []string{"UploadPart"})},
+	{name: "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", ops: writeOps},
+	{name: "X-Amz-Server-Side-Encryption-Context", ops: writeOps},
+	{name: "X-Amz-Server-Side-Encryption-Bucket-Key-Enabled", ops: writeOps},
+	{name: "X-Amz-Server-Side-Encryption-Customer-Algorithm", ops: everyOp},
+	{name: "X-Amz-Server-Side-Encryption-Customer-Key", ops: everyOp},
+	{name: "X-Amz-Server-Side-Encryption-Customer-Key-Md5", ops: everyOp},
+	{name: "X-Amz-Copy-Source-Server-Side-Encryption-Customer-Algorithm", ops: everyOp},
+	{name: "X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key", ops: everyOp},
+	{name: "X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key-Md5", ops: everyOp},
+	// Static website redirects.
+	{name: "X-Amz-Website-Redirect-Location", ops: writeOps},
+	// Object lock (issue: versioning, object lock and tags).
+	{name: "X-Amz-Object-Lock-Mode", ops: writeOps},
+	{name: "X-Amz-Object-Lock-Retain-Until-Date", ops: writeOps},
+	{name: "X-Amz-Object-Lock-Legal-Hold", ops: writeOps},
+	{name: "X-Amz-Bucket-Object-Lock-Enabled", ops: []string{"CreateBucket"}, ok: equalFold("false")},
+	{name: "X-Amz-Mfa", ops: everyOp},
+	// ACLs (issue: access control). A private object or bucket is what
+	// every write makes today; an object written by the bucket's owner
+	// also has bucket-owner-full-control.
+	{name: "X-Amz-Acl", ops: slices.Concat(writeOps, []string{"CreateBucket"}), ok: equalFold("private", "bucket-owner-full-control")},
+	{name: "X-Amz-Grant-Read", ops: everyOp},
+	{name: "X-Amz-Grant-Write", ops: everyOp},
+	{name: "X-Amz-Grant-Read-Acp", ops: everyOp},
+	{name: "X-Amz-Grant-Write-Acp", ops: everyOp},
+	{name: "X-Amz-Grant-Full-Control", ops: everyOp},
+	{name: "X-Amz-Object-Ownership", ops: []string{"CreateBucket"}},
+	{name: "X-Amz-Expected-Bucket-Owner", ops: everyOp},
+	{name: "X-Amz-Source-Expected-Bucket-Owner", ops: everyOp},
+	// Appends (issue: appendable objects) and conditional deletes.
+	{name: "X-Amz-Write-Offset-Bytes", ops: everyOp},
+	{name: "X-Amz-If-Match-Last-Modified-Time", ops: deleteOps},
+	{name: "X-Amz-If-Match-Size", ops: deleteOps},
+	{name: "If-Match", ops: deleteOps},
+}
+
+// refuseFeatureHeaders returns the error for the first header of r that
+// asks op for a feature Amphora does not have, nil when there is none.
+func refuseFeatureHeaders(op string, r *http.Request) error {
+	for _, fh := range featureHeaders {
+		vs, present := r.Header[fh.name]
+		if !present || (fh.ops != nil && !slices.Contains(fh.ops, op)) {
+			continue
+		}
+		if fh.ok != nil && len(vs) == 1 && fh.ok(vs[0]) {
+			continue
+		}
+		if fh.err != nil {
+			return fh.err
+		}
+		return errNotImplemented.with(field{"Header", fh.name})
+	}
+	return nil
+}
