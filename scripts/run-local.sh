@@ -18,6 +18,42 @@ fi
 
 LISTEN=${LISTEN:-127.0.0.1:8080}
 DOMAIN=${DOMAIN:-localhost}
+
+# banner prints the endpoint, the keys and a ~/.s3cfg that s3cmd takes as
+# is: the lines from [default] to the blank line, pasted unchanged
+# (integration TestMakeRunS3cfg feeds exactly them to s3cmd).
+banner() {
+	cat <<BANNER
+
+  Amphora S3 endpoint: http://$LISTEN   (config: .local/amphora.toml)
+  access key: $access_key
+  secret key: $secret_key
+
+  s3cmd: save the lines from [default] to the blank line as ~/.s3cfg
+  (Signature V2, as in the Exoscale SOS guide; signature_v2 = False for V4)
+[default]
+host_base = $LISTEN
+host_bucket = $LISTEN
+access_key = $access_key
+secret_key = $secret_key
+use_https = False
+signature_v2 = True
+bucket_location = us-east-1
+
+  aws cli / boto3 / rclone: endpoint http://$LISTEN, region us-east-1, path-style
+    AWS_ACCESS_KEY_ID=$access_key AWS_SECRET_ACCESS_KEY=... \\
+    aws --endpoint-url http://$LISTEN --region us-east-1 s3 ls
+
+BANNER
+}
+
+# BANNER_ONLY=1 prints the banner for AMPHORA_ACCESS_KEY / AMPHORA_SECRET_KEY
+# and exits (the tests check what it prints).
+if [ -n "${BANNER_ONLY:-}" ]; then
+	access_key=${AMPHORA_ACCESS_KEY:?} secret_key=${AMPHORA_SECRET_KEY:?}
+	banner
+	exit 0
+fi
 mkdir -p .local
 if [ ! -f .local/credentials ]; then
 	hex=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -71,26 +107,5 @@ tenant = "local"
 display_name = "Local user"
 CONF
 
-host=${LISTEN%:*}
-port=${LISTEN##*:}
-cat <<BANNER
-
-  Amphora S3 endpoint: http://$LISTEN   (config: .local/amphora.toml)
-  access key: $access_key
-  secret key: $secret_key
-
-  ~/.s3cfg for s3cmd:
-    [default]
-    host_base = $LISTEN
-    host_bucket = $LISTEN
-    access_key = $access_key
-    secret_key = $secret_key
-    use_https = False
-    signature_v2 = True     # or False for Signature V4
-
-  aws cli / boto3 / rclone: endpoint http://$LISTEN, region us-east-1, path-style
-    AWS_ACCESS_KEY_ID=$access_key AWS_SECRET_ACCESS_KEY=... \\
-    aws --endpoint-url http://$LISTEN --region us-east-1 s3 ls
-
-BANNER
+banner
 exec "$BIN" serve -config .local/amphora.toml
