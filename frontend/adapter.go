@@ -13,13 +13,19 @@ import (
 // and writes the success response, or returns an error for adapt to write.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// authenticated adapts h after authenticating the request (auth.go).
-func (s *server) authenticated(op string, h handlerFunc) http.Handler {
+// authenticated adapts h after the steps every request takes: it is
+// authenticated (auth.go), any header asking for a missing feature is
+// refused (unsupported.go), and the principal must be allowed the route's
+// action (authorize.go).
+func (s *server) authenticated(op, action string, h handlerFunc) http.Handler {
 	return s.adapt(op, func(w http.ResponseWriter, r *http.Request) error {
 		if err := s.authenticate(r); err != nil {
 			return err
 		}
 		if err := refuseFeatureHeaders(op, r); err != nil {
+			return err
+		}
+		if err := s.authorize(r, action); err != nil {
 			return err
 		}
 		return h(w, r)

@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/amphora-s3/amphora/sigv2"
-	"github.com/amphora-s3/amphora/store"
 )
 
 // identity is who signed a request.
@@ -148,20 +146,6 @@ func (v sigv2Verifier) explain(r *http.Request, a address, res sigv2.Result, err
 func (s *server) secret(accessKey string) (string, bool) {
 	c, ok := s.creds[accessKey]
 	return c.SecretKey, ok
-}
-
-// ownedBucket returns the request's bucket if the signer's tenant owns
-// it. Any other tenant gets AccessDenied: there are no ACLs yet.
-func (s *server) ownedBucket(ctx context.Context, r *http.Request) (store.Bucket, error) {
-	ri := info(r)
-	b, err := s.store.GetBucket(ctx, ri.addr.Bucket)
-	if err != nil {
-		return b, err
-	}
-	if b.Owner != ri.ident.Tenant {
-		return b, errAccessDenied
-	}
-	return b, nil
 }
 
 func first(v []string) string {

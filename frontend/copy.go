@@ -73,21 +73,18 @@ var copySourceConditions = []struct{ header, as string }{
 	{"X-Amz-Copy-Source-If-Unmodified-Since", "If-Unmodified-Since"},
 }
 
-// sourceObject resolves the request's copy source: the signer's tenant
-// must own its bucket, only the current version ("null": buckets are not
-// versioned) can be named, and the copy-source conditions must hold.
+// sourceObject resolves the request's copy source: the principal must be
+// allowed s3:GetObject on it (authorize.go), only the current version
+// ("null": buckets are not versioned) can be named, and the copy-source
+// conditions must hold.
 func (s *server) sourceObject(r *http.Request) (store.Object, error) {
 	ri := info(r)
 	src, err := parseCopySource(r.Header.Get("X-Amz-Copy-Source"))
 	if err != nil {
 		return store.Object{}, err
 	}
-	b, err := s.store.GetBucket(r.Context(), src.bucket)
-	if err != nil {
+	if _, err := s.decide(r.Context(), ri.ident, "s3:GetObject", src.bucket); err != nil {
 		return store.Object{}, err
-	}
-	if b.Owner != ri.ident.Tenant {
-		return store.Object{}, errAccessDenied
 	}
 	if src.versionID != "" && src.versionID != "null" {
 		return store.Object{}, errNoSuchVersion
@@ -149,9 +146,6 @@ type copyObjectResult struct {
 // takes If-None-Match / If-Match as PutObject does.
 func (s *server) copyObject(w http.ResponseWriter, r *http.Request) error {
 	ri := info(r)
-	if _, err := s.ownedBucket(r.Context(), r); err != nil {
-		return err
-	}
 	conds, err := parsePutConditions(r.Header)
 	if err != nil {
 		return err
@@ -246,9 +240,6 @@ type copyPartResult struct {
 // x-amz-copy-source-range names.
 func (s *server) uploadPartCopy(w http.ResponseWriter, r *http.Request) error {
 	ri := info(r)
-	if _, err := s.ownedBucket(r.Context(), r); err != nil {
-		return err
-	}
 	n, err := parsePartNumber(ri.query["partNumber"])
 	if err != nil {
 		return err

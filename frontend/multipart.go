@@ -161,9 +161,6 @@ type initiateMultipartUploadResult struct {
 // content headers are taken now and given to the completed object.
 func (s *server) createMultipartUpload(w http.ResponseWriter, r *http.Request) error {
 	ri := info(r)
-	if _, err := s.ownedBucket(r.Context(), r); err != nil {
-		return err
-	}
 	meta, err := metaFromHeaders(r.Header)
 	if err != nil {
 		return err
@@ -206,9 +203,6 @@ func partPayload(r *http.Request) (body io.Reader, size int64, verify func() (st
 // the body straight into the store, as putObject does.
 func (s *server) uploadPart(w http.ResponseWriter, r *http.Request) error {
 	ri := info(r)
-	if _, err := s.ownedBucket(r.Context(), r); err != nil {
-		return err
-	}
 	n, err := parsePartNumber(ri.query["partNumber"])
 	if err != nil {
 		return err
@@ -308,9 +302,6 @@ type completeResult struct {
 // takes a while, as AWS does.
 func (s *server) completeMultipartUpload(w http.ResponseWriter, r *http.Request) error {
 	ri := info(r)
-	if _, err := s.ownedBucket(r.Context(), r); err != nil {
-		return err
-	}
 	uploadID := ri.query.Get("uploadId")
 	conds, err := parsePutConditions(r.Header)
 	if err != nil {
@@ -376,9 +367,6 @@ func objectLocation(r *http.Request) string {
 // abortMultipartUpload answers DELETE /bucket/key?uploadId=X with 204.
 func (s *server) abortMultipartUpload(w http.ResponseWriter, r *http.Request) error {
 	ri := info(r)
-	if _, err := s.ownedBucket(r.Context(), r); err != nil {
-		return err
-	}
 	uploadID := ri.query.Get("uploadId")
 	if err := s.store.AbortMultipartUpload(r.Context(), ri.addr.Bucket, ri.addr.Key, uploadID); err != nil {
 		return uploadError(err, uploadID)
@@ -436,9 +424,6 @@ type listPartsResult struct {
 // (1000 at most) after part-number-marker.
 func (s *server) listParts(w http.ResponseWriter, r *http.Request) error {
 	ri := info(r)
-	if _, err := s.ownedBucket(r.Context(), r); err != nil {
-		return err
-	}
 	p, err := parseListParams(url.Values{"encoding-type": ri.query["encoding-type"]})
 	if err != nil {
 		return err
@@ -527,9 +512,6 @@ type listUploadsResult struct {
 // with a key-marker.
 func (s *server) listMultipartUploads(w http.ResponseWriter, r *http.Request) error {
 	ri := info(r)
-	if _, err := s.ownedBucket(r.Context(), r); err != nil {
-		return err
-	}
 	p, err := parseListParams(url.Values{
 		"prefix": ri.query["prefix"], "delimiter": ri.query["delimiter"], "encoding-type": ri.query["encoding-type"],
 	})

@@ -8,12 +8,14 @@ import (
 
 // route is one line of the route table: an S3 operation, the method and
 // level it answers, an optional extra condition (a sub-resource or a
-// header) and its handler.
+// header), the S3 action it performs (authorize.go; "" for operations
+// answered NotImplemented) and its handler.
 type route struct {
 	op     string
 	method string // "" for any method
 	level  level
 	when   mux.MatcherFunc // nil for none
+	action string
 	h      handlerFunc
 }
 
@@ -27,37 +29,37 @@ const anyLevel level = -1
 func (s *server) routes() *mux.Router {
 	table := []route{
 		// Sub-resources we answer.
-		{"GetBucketLocation", http.MethodGet, levelBucket, query("location"), s.getBucketLocation},
-		{"GetBucketAcl", http.MethodGet, levelBucket, query("acl"), s.getBucketACL},
-		{"GetObjectAcl", http.MethodGet, levelObject, query("acl"), s.getObjectACL},
-		{"DeleteObjects", http.MethodPost, levelBucket, query("delete"), s.deleteObjects},
-		{"ListObjectsV2", http.MethodGet, levelBucket, queryValue("list-type", "2"), s.listObjectsV2},
+		{"GetBucketLocation", http.MethodGet, levelBucket, query("location"), "s3:GetBucketLocation", s.getBucketLocation},
+		{"GetBucketAcl", http.MethodGet, levelBucket, query("acl"), "s3:GetBucketAcl", s.getBucketACL},
+		{"GetObjectAcl", http.MethodGet, levelObject, query("acl"), "s3:GetObjectAcl", s.getObjectACL},
+		{"DeleteObjects", http.MethodPost, levelBucket, query("delete"), "s3:DeleteObject", s.deleteObjects},
+		{"ListObjectsV2", http.MethodGet, levelBucket, queryValue("list-type", "2"), "s3:ListBucket", s.listObjectsV2},
 		// Multipart uploads (multipart.go, copy.go).
-		{"ListMultipartUploads", http.MethodGet, levelBucket, query("uploads"), s.listMultipartUploads},
-		{"CreateMultipartUpload", http.MethodPost, levelObject, query("uploads"), s.createMultipartUpload},
-		{"UploadPartCopy", http.MethodPut, levelObject, all(query("uploadId"), header("X-Amz-Copy-Source")), s.uploadPartCopy},
-		{"UploadPart", http.MethodPut, levelObject, query("uploadId"), s.uploadPart},
-		{"CompleteMultipartUpload", http.MethodPost, levelObject, query("uploadId"), s.completeMultipartUpload},
-		{"AbortMultipartUpload", http.MethodDelete, levelObject, query("uploadId"), s.abortMultipartUpload},
-		{"ListParts", http.MethodGet, levelObject, query("uploadId"), s.listParts},
+		{"ListMultipartUploads", http.MethodGet, levelBucket, query("uploads"), "s3:ListBucketMultipartUploads", s.listMultipartUploads},
+		{"CreateMultipartUpload", http.MethodPost, levelObject, query("uploads"), "s3:PutObject", s.createMultipartUpload},
+		{"UploadPartCopy", http.MethodPut, levelObject, all(query("uploadId"), header("X-Amz-Copy-Source")), "s3:PutObject", s.uploadPartCopy},
+		{"UploadPart", http.MethodPut, levelObject, query("uploadId"), "s3:PutObject", s.uploadPart},
+		{"CompleteMultipartUpload", http.MethodPost, levelObject, query("uploadId"), "s3:PutObject", s.completeMultipartUpload},
+		{"AbortMultipartUpload", http.MethodDelete, levelObject, query("uploadId"), "s3:AbortMultipartUpload", s.abortMultipartUpload},
+		{"ListParts", http.MethodGet, levelObject, query("uploadId"), "s3:ListMultipartUploadParts", s.listParts},
 		// Everything else on a known sub-resource, and features that ride
 		// on plain routes, are not implemented (yet).
-		{"NotImplemented", "", anyLevel, unsupportedSubresource, s.notImplemented},
+		{"NotImplemented", "", anyLevel, unsupportedSubresource, "", s.notImplemented},
 		// Any other use of the multipart sub-resources (DELETE /bucket?uploads,
 		// PUT ?partNumber without uploadId...) must not reach a plain route.
-		{"MethodNotAllowed", "", anyLevel, misusedMultipart, s.methodNotAllowed},
-		{"CopyObject", http.MethodPut, levelObject, header("X-Amz-Copy-Source"), s.copyObject},
-		{"PostObject", http.MethodPost, levelBucket, nil, s.notImplemented},
+		{"MethodNotAllowed", "", anyLevel, misusedMultipart, "", s.methodNotAllowed},
+		{"CopyObject", http.MethodPut, levelObject, header("X-Amz-Copy-Source"), "s3:PutObject", s.copyObject},
+		{"PostObject", http.MethodPost, levelBucket, nil, "", s.notImplemented},
 		// Plain routes.
-		{"ListBuckets", http.MethodGet, levelService, nil, s.listBuckets},
-		{"CreateBucket", http.MethodPut, levelBucket, nil, s.createBucket},
-		{"HeadBucket", http.MethodHead, levelBucket, nil, s.headBucket},
-		{"DeleteBucket", http.MethodDelete, levelBucket, nil, s.deleteBucket},
-		{"ListObjects", http.MethodGet, levelBucket, nil, s.listObjects},
-		{"GetObject", http.MethodGet, levelObject, nil, s.getObject},
-		{"HeadObject", http.MethodHead, levelObject, nil, s.headObject},
-		{"PutObject", http.MethodPut, levelObject, nil, s.putObject},
-		{"DeleteObject", http.MethodDelete, levelObject, nil, s.deleteObject},
+		{"ListBuckets", http.MethodGet, levelService, nil, actionListAllMyBuckets, s.listBuckets},
+		{"CreateBucket", http.MethodPut, levelBucket, nil, actionCreateBucket, s.createBucket},
+		{"HeadBucket", http.MethodHead, levelBucket, nil, "s3:ListBucket", s.headBucket},
+		{"DeleteBucket", http.MethodDelete, levelBucket, nil, "s3:DeleteBucket", s.deleteBucket},
+		{"ListObjects", http.MethodGet, levelBucket, nil, "s3:ListBucket", s.listObjects},
+		{"GetObject", http.MethodGet, levelObject, nil, "s3:GetObject", s.getObject},
+		{"HeadObject", http.MethodHead, levelObject, nil, "s3:GetObject", s.headObject},
+		{"PutObject", http.MethodPut, levelObject, nil, "s3:PutObject", s.putObject},
+		{"DeleteObject", http.MethodDelete, levelObject, nil, "s3:DeleteObject", s.deleteObject},
 	}
 	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
 	for _, rt := range table {
@@ -68,7 +70,7 @@ func (s *server) routes() *mux.Router {
 		if rt.when != nil {
 			m = m.MatcherFunc(rt.when)
 		}
-		m.Handler(s.authenticated(rt.op, rt.h))
+		m.Handler(s.authenticated(rt.op, rt.action, rt.h))
 	}
 	// Anything unmatched is a method this resource does not take. It is
 	// answered before authentication: it reveals nothing.

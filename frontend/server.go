@@ -155,6 +155,7 @@ type reqInfo struct {
 	aborted bool // the response was cut off mid-body
 	query   url.Values
 	client  *pacing.Client // the request's client, as the store's buffer budget sees it
+	bucket  store.Bucket   // the addressed bucket, once authorize has allowed the request
 }
 
 type ctxKey struct{}
