@@ -49,7 +49,7 @@ func (s *Store) bucket(ctx context.Context, name string) (bucketInfo, error) {
 		return bucketInfo{}, err
 	}
 	memo.Store(bucketMemoKey{s, name}, b)
-	s.buckets.put(b)
+	s.buckets.put(name, b)
 	return b, nil
 }
 

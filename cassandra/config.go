@@ -36,6 +36,7 @@ const (
 	// batch_size_fail_threshold of 50 KiB.
 	MaxInlineSize         = 32 << 10
 	DefaultBucketCacheTTL = time.Second
+	DefaultKeyCacheTTL    = 5 * time.Second
 	DefaultConnections    = 2
 	// DefaultInlineBatchLimit is Cassandra's default
 	// batch_size_warn_threshold; MaxInlineBatchLimit stays below its
@@ -120,6 +121,13 @@ type Config struct {
 	// the upload is created.
 	MultipartMaxAge time.Duration
 	Logger          zerolog.Logger // background work (sweeper, cleanup) logs here
+	// MasterKey (32 bytes), when set, seals access keys' secrets at rest
+	// (AES-256-GCM); without it they are stored as they are.
+	MasterKey []byte
+	// KeyCacheTTL is how long a frontend trusts an access key it read
+	// (default 5s; -1: no cache): a key disabled or deleted elsewhere
+	// stops working within it.
+	KeyCacheTTL time.Duration
 
 	// observer, when set (tests), sees every query the session runs.
 	observer      gocql.QueryObserver
@@ -135,6 +143,7 @@ type settings struct {
 	Config
 	consistency gocql.Consistency
 	serial      gocql.Consistency
+	sealer      sealer
 }
 
 func (c Config) validate() (settings, error) {
@@ -207,6 +216,17 @@ func (c Config) validate() (settings, error) {
 		s.BucketCacheTTL = DefaultBucketCacheTTL
 	case s.BucketCacheTTL < 0:
 		s.BucketCacheTTL = 0
+	}
+	switch {
+	case s.KeyCacheTTL == 0:
+		s.KeyCacheTTL = DefaultKeyCacheTTL
+	case s.KeyCacheTTL < 0:
+		s.KeyCacheTTL = 0
+	}
+	if sl, err := newSealer(c.MasterKey); err != nil {
+		errs = append(errs, err)
+	} else {
+		s.sealer = sl
 	}
 	if s.GCGrace == 0 {
 		s.GCGrace = DefaultGCGrace

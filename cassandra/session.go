@@ -26,7 +26,8 @@ type Store struct {
 	// the process (buffers.go).
 	buffers *blockBuffers
 	slots   chan struct{}
-	buckets bucketCache
+	buckets ttlCache[bucketInfo]
+	keys    ttlCache[store.AccessKey]
 	md5     *md5s
 
 	bgMu   sync.Mutex
@@ -55,6 +56,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s := &Store{cfg: st, sess: sess, log: st.Logger, slots: make(chan struct{}, st.MaxBlocksInFlight), buffers: newBlockBuffers(st)}
 	s.buckets.ttl = st.BucketCacheTTL
+	s.keys.ttl = st.KeyCacheTTL
 	s.holder = gocql.TimeUUID().String()
 	if err := s.checkSchema(ctx); err != nil {
 		sess.Close()
