@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"encoding/xml"
 	"net/http"
 )
@@ -28,8 +29,8 @@ type grantee struct {
 	DisplayName string
 }
 
-func (s *server) ownerACL(tenant string) accessControlPolicy {
-	name := s.displayName(tenant)
+func (s *server) ownerACL(ctx context.Context, tenant string) accessControlPolicy {
+	name := s.displayName(ctx, tenant)
 	return accessControlPolicy{
 		Owner: owner{tenant, name},
 		Grants: []grant{{
@@ -47,7 +48,7 @@ func (s *server) ownerACL(tenant string) accessControlPolicy {
 // getBucketACL answers GET /bucket?acl.
 func (s *server) getBucketACL(w http.ResponseWriter, r *http.Request) error {
 	b := info(r).bucket
-	writeXML(w, http.StatusOK, s.ownerACL(b.Owner))
+	writeXML(w, http.StatusOK, s.ownerACL(r.Context(), b.Owner))
 	return nil
 }
 
@@ -62,6 +63,6 @@ func (s *server) getObjectACL(w http.ResponseWriter, r *http.Request) error {
 	if owner == "" {
 		owner = ri.ident.Tenant
 	}
-	writeXML(w, http.StatusOK, s.ownerACL(owner))
+	writeXML(w, http.StatusOK, s.ownerACL(r.Context(), owner))
 	return nil
 }

@@ -8,11 +8,15 @@ import (
 	"time"
 
 	"github.com/amphora-s3/amphora/sigv2"
+	"github.com/amphora-s3/amphora/store"
 )
 
-// identity is who signed a request.
+// identity is who signed a request: the key and its account (Tenant, the
+// account's canonical id), and the buckets the key is restricted to, if
+// any.
 type identity struct {
-	AccessKey, Tenant, DisplayName string
+	AccessKey, Tenant string
+	Buckets           map[string]store.Permission
 }
 
 // verifier authenticates one signature scheme. The server tries its
@@ -22,8 +26,9 @@ type identity struct {
 type verifier interface {
 	// claims reports whether r carries this scheme's credentials.
 	claims(r *http.Request) bool
-	// verify checks r's signature and returns the signer.
-	verify(r *http.Request, a address) (identity, error)
+	// verify checks r's signature, finding secrets with keys, and returns
+	// the signer.
+	verify(r *http.Request, a address, keys *keyLookup) (identity, error)
 }
 
 // authenticate verifies r's signature, records the signer in reqInfo and
@@ -36,7 +41,7 @@ func (s *server) authenticate(r *http.Request) error {
 		if !v.claims(r) {
 			continue
 		}
-		id, err := v.verify(r, ri.addr)
+		id, err := v.verify(r, ri.addr, s.newKeyLookup(r.Context()))
 		if err != nil {
 			return err
 		}
@@ -64,19 +69,18 @@ type sigv2Verifier struct{ s *server }
 
 func (v sigv2Verifier) claims(r *http.Request) bool { return sigv2.IsV2(r) }
 
-func (v sigv2Verifier) verify(r *http.Request, a address) (identity, error) {
+func (v sigv2Verifier) verify(r *http.Request, a address, keys *keyLookup) (identity, error) {
 	now := v.s.now()
-	res, err := sigv2.Verify(r, a.ResourcePath, v.s.secret, now)
+	res, err := sigv2.Verify(r, a.ResourcePath, keys.secret, now)
 	ri := info(r)
 	ri.access = res.AccessKey
 	if err != nil {
+		if keys.err != nil {
+			return keys.identity(res.AccessKey)
+		}
 		return identity{}, v.explain(r, a, res, err, now)
 	}
-	c, ok := v.s.creds[res.AccessKey]
-	if !ok { // Verify succeeded, so the key was known a moment ago.
-		return identity{}, errInvalidAccessKeyID.with(field{"AWSAccessKeyId", res.AccessKey})
-	}
-	return identity{AccessKey: c.AccessKey, Tenant: c.Tenant, DisplayName: c.DisplayName}, nil
+	return keys.identity(res.AccessKey)
 }
 
 // explain turns a sigv2 failure into the S3 error AWS sends, with the
@@ -140,12 +144,6 @@ func (v sigv2Verifier) explain(r *http.Request, a address, res sigv2.Result, err
 		return fmt.Errorf("verify signature v2: %w", err)
 	}
 	return e
-}
-
-// secret looks up an access key's secret for the signature verifiers.
-func (s *server) secret(accessKey string) (string, bool) {
-	c, ok := s.creds[accessKey]
-	return c.SecretKey, ok
 }
 
 func first(v []string) string {

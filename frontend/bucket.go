@@ -29,10 +29,12 @@ func (s *server) listBuckets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res := listBucketsResult{Owner: owner{id.Tenant, s.displayName(id.Tenant)}}
+	res := listBucketsResult{Owner: owner{id.Tenant, s.displayName(r.Context(), id.Tenant)}}
 	res.Buckets = make([]bucketEntry, 0, len(bs))
 	for _, b := range bs {
-		res.Buckets = append(res.Buckets, bucketEntry{b.Name, xmlTime(b.Created)})
+		if sees(id, b.Name, "") { // a restricted key lists its buckets only
+			res.Buckets = append(res.Buckets, bucketEntry{b.Name, xmlTime(b.Created)})
+		}
 	}
 	writeXML(w, http.StatusOK, res)
 	return nil

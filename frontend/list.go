@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/xml"
 	"net/http"
@@ -88,7 +89,7 @@ type commonPrefix struct {
 }
 
 // entries renders a store page as Contents and CommonPrefixes.
-func (s *server) entries(p listParams, res store.ListResult, withOwner bool) ([]listEntry, []commonPrefix) {
+func (s *server) entries(ctx context.Context, p listParams, res store.ListResult, withOwner bool) ([]listEntry, []commonPrefix) {
 	contents := make([]listEntry, 0, len(res.Objects))
 	for _, o := range res.Objects {
 		e := listEntry{
@@ -99,7 +100,7 @@ func (s *server) entries(p listParams, res store.ListResult, withOwner bool) ([]
 			StorageClass: "STANDARD",
 		}
 		if withOwner {
-			e.Owner = &owner{o.Owner, s.displayName(o.Owner)}
+			e.Owner = &owner{o.Owner, s.displayName(ctx, o.Owner)}
 		}
 		contents = append(contents, e)
 	}
@@ -154,7 +155,7 @@ func (s *server) listObjects(w http.ResponseWriter, r *http.Request) error {
 	if res.IsTruncated && p.delimiter != "" {
 		out.NextMarker = p.enc(res.NextAfter)
 	}
-	out.Contents, out.CommonPrefixes = s.entries(p, res, true)
+	out.Contents, out.CommonPrefixes = s.entries(r.Context(), p, res, true)
 	writeXML(w, http.StatusOK, out)
 	return nil
 }
@@ -218,7 +219,7 @@ func (s *server) listObjectsV2(w http.ResponseWriter, r *http.Request) error {
 	if p.urlEncode {
 		out.EncodingType = "url"
 	}
-	out.Contents, out.CommonPrefixes = s.entries(p, res, ri.query.Get("fetch-owner") == "true")
+	out.Contents, out.CommonPrefixes = s.entries(r.Context(), p, res, ri.query.Get("fetch-owner") == "true")
 	out.KeyCount = len(out.Contents) + len(out.CommonPrefixes)
 	writeXML(w, http.StatusOK, out)
 	return nil

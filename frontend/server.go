@@ -26,8 +26,13 @@ type Credential struct {
 
 // Options configure the S3 frontend.
 type Options struct {
-	Store       store.Store
+	Store store.Store
+	// Credentials are the config file's static keys, each mapped to its
+	// account ("tenant"); they work whatever Accounts says.
 	Credentials []Credential
+	// Accounts, when set, holds every other access key and the accounts'
+	// display names.
+	Accounts store.Accounts
 	// Region is the region this endpoint serves, e.g. "us-east-1".
 	// CreateBucket accepts a LocationConstraint of "" or Region.
 	Region string
@@ -55,14 +60,15 @@ type Options struct {
 
 // server is the handler New returns.
 type server struct {
-	store   store.Store
-	creds   map[string]Credential // by access key
-	names   map[string]string     // tenant -> display name
-	region  string
-	domains []string // lower case, longest first
-	fwdHost bool     // trust X-Forwarded-Host
-	log     zerolog.Logger
-	now     func() time.Time
+	store    store.Store
+	accounts store.Accounts        // nil: static keys only
+	creds    map[string]Credential // by access key
+	names    map[string]string     // tenant -> display name
+	region   string
+	domains  []string // lower case, longest first
+	fwdHost  bool     // trust X-Forwarded-Host
+	log      zerolog.Logger
+	now      func() time.Time
 	// verifiers are tried in order; the first that claims a request
 	// decides it (see auth.go).
 	verifiers []verifier
@@ -83,13 +89,14 @@ func New(opts Options) (http.Handler, error) {
 		errs = append(errs, errors.New("no region"))
 	}
 	s := &server{
-		store:   opts.Store,
-		creds:   make(map[string]Credential, len(opts.Credentials)),
-		names:   make(map[string]string),
-		region:  opts.Region,
-		fwdHost: opts.TrustForwardedHost,
-		log:     opts.Logger,
-		now:     opts.Now,
+		store:    opts.Store,
+		accounts: opts.Accounts,
+		creds:    make(map[string]Credential, len(opts.Credentials)),
+		names:    make(map[string]string),
+		region:   opts.Region,
+		fwdHost:  opts.TrustForwardedHost,
+		log:      opts.Logger,
+		now:      opts.Now,
 
 		clientTimeout: opts.ClientTimeout,
 		clientMinRate: opts.ClientMinRate,
@@ -118,8 +125,8 @@ func New(opts Options) (http.Handler, error) {
 			s.names[c.Tenant] = c.DisplayName
 		}
 	}
-	if len(s.creds) == 0 && len(errs) == 0 {
-		errs = append(errs, errors.New("no credentials"))
+	if len(s.creds) == 0 && s.accounts == nil && len(errs) == 0 {
+		errs = append(errs, errors.New("no credentials and no account store"))
 	}
 	for _, d := range opts.VirtualHostDomains {
 		d = strings.ToLower(strings.Trim(d, "."))
@@ -215,12 +222,4 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.router.ServeHTTP(rec, r)
-}
-
-// displayName is the name shown for a tenant in Owner elements.
-func (s *server) displayName(tenant string) string {
-	if n := s.names[tenant]; n != "" {
-		return n
-	}
-	return tenant
 }

@@ -18,20 +18,19 @@ type sigv4Verifier struct{ s *server }
 
 func (v sigv4Verifier) claims(r *http.Request) bool { return sigv4.IsV4(r) }
 
-func (v sigv4Verifier) verify(r *http.Request, _ address) (identity, error) {
+func (v sigv4Verifier) verify(r *http.Request, _ address, keys *keyLookup) (identity, error) {
 	now := v.s.now()
-	res, err := sigv4.Verify(r, sigv4.Options{Region: v.s.region, Service: "s3", Secret: v.s.secret, Now: now})
+	res, err := sigv4.Verify(r, sigv4.Options{Region: v.s.region, Service: "s3", Secret: keys.secret, Now: now})
 	ri := info(r)
 	ri.access = res.AccessKey
 	if err != nil {
+		if keys.err != nil {
+			return keys.identity(res.AccessKey)
+		}
 		return identity{}, v.explain(r, res, err, now)
 	}
-	c, ok := v.s.creds[res.AccessKey]
-	if !ok { // Verify succeeded, so the key was known a moment ago.
-		return identity{}, errInvalidAccessKeyID.with(field{"AWSAccessKeyId", res.AccessKey})
-	}
 	ri.v4 = &res
-	return identity{AccessKey: c.AccessKey, Tenant: c.Tenant, DisplayName: c.DisplayName}, nil
+	return keys.identity(res.AccessKey)
 }
 
 // explain turns a sigv4 failure into the S3 error AWS sends, with the
