@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -20,7 +22,37 @@ type Config struct {
 	Log         LogConfig          `toml:"log"`
 	Cassandra   CassandraConfig    `toml:"cassandra"`
 	Storage     StorageConfig      `toml:"storage"`
+	Accounts    AccountsConfig     `toml:"accounts"`
 	Credentials []CredentialConfig `toml:"credentials"`
+}
+
+// AccountsConfig is about the accounts and keys kept in Cassandra.
+type AccountsConfig struct {
+	// MasterKey is the base64 of 32 bytes that seal secret keys at rest;
+	// the AMPHORA_MASTER_KEY environment variable, when set, wins.
+	MasterKey string `toml:"master_key"`
+	// KeyCacheTTL: how long a frontend trusts a key it read; 0 off.
+	KeyCacheTTL Duration `toml:"key_cache_ttl"`
+}
+
+// masterKeyEnv names the environment variable that carries the master key.
+const masterKeyEnv = "AMPHORA_MASTER_KEY"
+
+// masterKey is the master key in force: the environment's, else the
+// file's; nil when neither is set.
+func (a AccountsConfig) masterKey() ([]byte, error) {
+	v := a.MasterKey
+	if env := os.Getenv(masterKeyEnv); env != "" {
+		v = env
+	}
+	if v == "" {
+		return nil, nil
+	}
+	k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
+	if err != nil || len(k) != 32 {
+		return nil, fmt.Errorf("the master key (accounts.master_key or %s) must be the base64 of 32 bytes (openssl rand -base64 32)", masterKeyEnv)
+	}
+	return k, nil
 }
 
 // ServerConfig is the HTTP side.
@@ -152,7 +184,8 @@ func defaults() Config {
 			ClientMinRate:     16 << 10,
 			MaxHeaderBytes:    64 << 10,
 		},
-		Log: LogConfig{Level: "info", Format: "console"},
+		Log:      LogConfig{Level: "info", Format: "console"},
+		Accounts: AccountsConfig{KeyCacheTTL: Duration{5 * time.Second}},
 		Cassandra: CassandraConfig{
 			Hosts:             []string{"127.0.0.1:9042"},
 			Keyspace:          "amphora",
@@ -353,8 +386,11 @@ func (c Config) validate() []string {
 		add("storage.listing_shards %d must be between 1 and 1024", st.ListingShards)
 	}
 
-	if len(c.Credentials) == 0 {
-		add("at least one [[credentials]] entry is needed: every request must be signed")
+	if _, err := c.Accounts.masterKey(); err != nil {
+		add("%v", err)
+	}
+	if c.Accounts.KeyCacheTTL.Duration < 0 || c.Accounts.KeyCacheTTL.Duration > 10*time.Minute {
+		add("accounts.key_cache_ttl must be between 0 (off) and 10m")
 	}
 	seen := map[string]bool{}
 	for i, cr := range c.Credentials {

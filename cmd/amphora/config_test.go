@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,7 +64,7 @@ max_block_buffers = 8
 	for _, want := range []string{
 		`unknown key "server.bogus"`, "server.listen", "log.level", "cassandra.keyspace",
 		"cassandra.consistency", "cassandra.replication.factor", "storage.block_size",
-		"storage.blocks_in_flight", "[[credentials]]", "server.client_timeout", "server.max_header_bytes",
+		"storage.blocks_in_flight", "server.client_timeout", "server.max_header_bytes",
 		"storage.max_block_buffers",
 	} {
 		if !strings.Contains(err.Error(), want) {
@@ -173,5 +175,24 @@ tenant = "t"
 		if got := cfg.Storage.blockBuffers(); got != tc.want {
 			t.Errorf("%q: %d block buffers, want %d", tc.storage, got, tc.want)
 		}
+	}
+}
+
+func TestMasterKey(t *testing.T) {
+	base := "[cassandra.replication]\nclass = \"SimpleStrategy\"\nfactor = 1\n"
+	good := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))
+	cfg, err := loadConfig(writeConfig(t, base+"[accounts]\nmaster_key = \""+good+"\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, err := cfg.Accounts.masterKey(); err != nil || len(k) != 32 {
+		t.Errorf("master key: %d bytes, %v", len(k), err)
+	}
+	if _, err := loadConfig(writeConfig(t, base+"[accounts]\nmaster_key = \"c2hvcnQ=\"\n")); err == nil || !strings.Contains(err.Error(), "32 bytes") {
+		t.Errorf("a short master key: %v", err)
+	}
+	t.Setenv(masterKeyEnv, base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{2}, 32)))
+	if k, _ := cfg.Accounts.masterKey(); k[0] != 2 {
+		t.Errorf("the environment's master key does not win")
 	}
 }

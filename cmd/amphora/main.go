@@ -4,6 +4,7 @@
 //	amphora schema apply -config FILE   create or upgrade the keyspace and tables
 //	amphora gc     -config FILE   run one garbage-collection sweep and exit
 //	amphora config check -config FILE   validate a configuration file
+//	amphora admin [-config FILE] [-json] COMMAND   manage accounts and keys (admin.go)
 //	amphora version
 package main
 
@@ -25,6 +26,8 @@ const usage = `usage:
   amphora schema apply -config FILE   create or upgrade the keyspace and tables
   amphora gc -config FILE             run one garbage-collection sweep and exit
   amphora config check -config FILE   validate a configuration file
+  amphora admin [-config FILE] [-json] COMMAND
+                                      manage accounts and access keys (amphora admin help)
   amphora version
 `
 
@@ -75,6 +78,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintln(stdout, "config ok")
 		return nil
+	case "admin":
+		if len(rest) > 0 && (rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help") {
+			fmt.Fprint(stdout, adminUsage)
+			return nil
+		}
+		return admin(ctx, rest, stdout)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "amphora", version)
 		return nil

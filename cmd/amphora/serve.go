@@ -13,6 +13,7 @@ import (
 
 	"github.com/amphora-s3/amphora/cassandra"
 	"github.com/amphora-s3/amphora/frontend"
+	"github.com/amphora-s3/amphora/store"
 )
 
 // storeConfig maps the file's Cassandra and storage sections onto the
@@ -47,7 +48,30 @@ func storeConfig(c Config) cassandra.Config {
 		SweepInterval:     c.Storage.SweepInterval.Duration,
 		ListingShards:     c.Storage.ListingShards,
 		MultipartMaxAge:   c.Storage.MultipartMaxAge.Duration,
+		KeyCacheTTL:       time.Duration(offIfZero(int(c.Accounts.KeyCacheTTL.Duration))),
 	}
+}
+
+// openStore opens the Cassandra store with the master key in force
+// (nil: secrets stored as they are; serve warns).
+func openStore(ctx context.Context, cfg Config, sc cassandra.Config) (*cassandra.Store, error) {
+	mk, err := cfg.Accounts.masterKey()
+	if err != nil {
+		return nil, err
+	}
+	sc.MasterKey = mk
+	return cassandra.Open(ctx, sc)
+}
+
+// bootstrapAccounts makes sure the account of every config file key
+// exists in Cassandra, so that the admin CLI can give it more keys.
+func bootstrapAccounts(ctx context.Context, st *cassandra.Store, creds []CredentialConfig) error {
+	for _, c := range creds {
+		if err := st.EnsureAccount(ctx, store.Account{ID: c.Tenant, DisplayName: c.DisplayName}); err != nil {
+			return fmt.Errorf("account %q of config key %s: %w", c.Tenant, c.AccessKey, err)
+		}
+	}
+	return nil
 }
 
 // offIfZero maps the file's 0 ("off") to package cassandra's -1 (its 0
@@ -83,11 +107,17 @@ func serve(ctx context.Context, cfg Config) error {
 		}
 		log.Info().Str("keyspace", sc.Keyspace).Msg("schema applied")
 	}
-	st, err := cassandra.Open(ctx, sc)
+	st, err := openStore(ctx, cfg, sc)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if mk, _ := cfg.Accounts.masterKey(); mk == nil {
+		log.Warn().Msg("no master key (accounts.master_key or " + masterKeyEnv + "): secret keys created from now on are stored in Cassandra in the clear")
+	}
+	if err := bootstrapAccounts(ctx, st, cfg.Credentials); err != nil {
+		return err
+	}
 
 	creds := make([]frontend.Credential, 0, len(cfg.Credentials))
 	for _, c := range cfg.Credentials {
@@ -96,6 +126,7 @@ func serve(ctx context.Context, cfg Config) error {
 	h, err := frontend.New(frontend.Options{
 		Store:              st,
 		Credentials:        creds,
+		Accounts:           st,
 		Region:             cfg.Server.Region,
 		VirtualHostDomains: cfg.Server.VirtualHostDomains,
 		TrustForwardedHost: cfg.Server.TrustForwardedHost,
