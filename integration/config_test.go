@@ -40,7 +40,12 @@ type serverOptions struct {
 	ClientTimeout time.Duration
 	// ReadHeaderTimeout, when set, is server.read_header_timeout.
 	ReadHeaderTimeout time.Duration
+	// KeyCacheTTL, when set, is accounts.key_cache_ttl.
+	KeyCacheTTL time.Duration
 }
+
+// testMasterKey seals the test servers' secrets (base64 of 32 bytes).
+const testMasterKey = "dGVzdC1tYXN0ZXIta2V5LW9mLTMyLWJ5dGVzLWxvbmc="
 
 // defaultOptions: small blocks so that a few MiB cross many block
 // boundaries, and a sweeper that runs every second with a grace short
@@ -99,6 +104,10 @@ gc_grace = %q
 sweep_interval = %q
 sweeper = %t
 `, addr, region, serverExtra(o), strings.Join(quoted, ", "), keyspace, o.BlockSize, o.GCGrace.String(), o.SweepInterval.String(), o.Sweeper)
+	fmt.Fprintf(&b, "\n[accounts]\nmaster_key = %q\n", testMasterKey)
+	if o.KeyCacheTTL > 0 {
+		fmt.Fprintf(&b, "key_cache_ttl = %q\n", o.KeyCacheTTL.String())
+	}
 	for _, tn := range []tenant{tenantA, tenantB} {
 		fmt.Fprintf(&b, `
 [[credentials]]
