@@ -19,6 +19,10 @@
 //	uploads          ((bucket_id)), key blob, upload_id      ListMultipartUploads index
 //	parts            ((upload_id)), part_number, version DESC one row per stored part: its commit point
 //	manifests        ((manifest)), idx                       a completed object's parts, written once
+//	accounts         ((id)) display_name, email, admin       accounts (accounts.go)
+//	accounts_by_email((email)) account                       unique e-mail claims (LWT)
+//	access_keys      ((id)) account, secret, sealed, disabled, buckets   keys; secrets sealed (seal.go)
+//	access_keys_by_account ((account)), id                   an account's keys
 //
 // versions rows also carry the additional checksum (algorithm, type,
 // value) and, for a completed multipart upload, parts (> 0: inode then
