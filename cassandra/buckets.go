@@ -20,10 +20,11 @@ type bucketInfo struct {
 	location string
 	created  time.Time
 	shards   int
+	settings store.BucketSettings // the config column: every setting, one home
 }
 
 func (b bucketInfo) public() store.Bucket {
-	return store.Bucket{Name: b.name, Owner: b.owner, Location: b.location, Created: b.created}
+	return store.Bucket{Name: b.name, Owner: b.owner, Location: b.location, Created: b.created, Settings: b.settings}
 }
 
 // bucketMemoKey memoizes a bucket's row for one request (store.Memo).
@@ -56,8 +57,12 @@ func (s *Store) bucket(ctx context.Context, name string) (bucketInfo, error) {
 // readBucket reads name's row from Cassandra, bypassing every cache.
 func (s *Store) readBucket(ctx context.Context, name string) (bucketInfo, error) {
 	b := bucketInfo{name: name}
-	err := s.query(ctx, `SELECT id, owner, location, created, shards FROM buckets WHERE name = ?`, name).
-		Idempotent(true).Scan(&b.id, &b.owner, &b.location, &b.created, &b.shards)
+	var settings map[string]string
+	err := s.query(ctx, `SELECT id, owner, location, created, shards, config FROM buckets WHERE name = ?`, name).
+		Idempotent(true).Scan(&b.id, &b.owner, &b.location, &b.created, &b.shards, &settings)
+	if len(settings) > 0 {
+		b.settings = settings
+	}
 	if errors.Is(err, gocql.ErrNotFound) {
 		return bucketInfo{}, fmt.Errorf("bucket %q: %w", name, store.ErrNoSuchBucket)
 	}
@@ -84,9 +89,13 @@ func (s *Store) CreateBucket(ctx context.Context, b store.Bucket) error {
 	created = created.Truncate(time.Millisecond) // CQL timestamp precision
 	id := s.newVersion()
 	existing := map[string]any{}
+	var settings any = gocql.UnsetValue
+	if len(b.Settings) > 0 {
+		settings = map[string]string(b.Settings)
+	}
 	applied, err := s.query(ctx,
-		`INSERT INTO buckets (name, id, owner, location, created, shards) VALUES (?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
-		b.Name, id, b.Owner, b.Location, created, s.cfg.ListingShards).
+		`INSERT INTO buckets (name, id, owner, location, created, shards, config) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		b.Name, id, b.Owner, b.Location, created, s.cfg.ListingShards, settings).
 		SerialConsistency(s.cfg.serial).MapScanCAS(existing)
 	if err != nil {
 		return fmt.Errorf("claim bucket %q: %w", b.Name, err)
@@ -117,6 +126,31 @@ func (s *Store) putOwnerRow(ctx context.Context, b bucketInfo) error {
 		b.owner, b.name, b.location, b.created, writeTime(b.id))
 	if err != nil {
 		return fmt.Errorf("record bucket %q for owner: %w", b.name, err)
+	}
+	return nil
+}
+
+// SetBucketSetting writes one entry of the bucket's config column, with a
+// lightweight transaction on the incarnation id: a bucket deleted and
+// re-created meanwhile never gets the old one's setting. This frontend
+// forgets its cached row at once; others within BucketCacheTTL.
+func (s *Store) SetBucketSetting(ctx context.Context, name, setting, value string) error {
+	b, err := s.readBucket(ctx, name)
+	if err != nil {
+		return err
+	}
+	stmt, args := `UPDATE buckets SET config[?] = ? WHERE name = ? IF id = ?`, []any{setting, value, name, b.id}
+	if value == "" {
+		stmt, args = `DELETE config[?] FROM buckets WHERE name = ? IF id = ?`, []any{setting, name, b.id}
+	}
+	applied, err := s.query(ctx, stmt, args...).SerialConsistency(s.cfg.serial).MapScanCAS(map[string]any{})
+	if err != nil {
+		return fmt.Errorf("set %s of bucket %q: %w", setting, name, err)
+	}
+	s.buckets.forget(name)
+	store.MemoFrom(ctx).Forget(bucketMemoKey{s, name})
+	if !applied {
+		return fmt.Errorf("set %s of bucket %q: %w", setting, name, store.ErrNoSuchBucket)
 	}
 	return nil
 }

@@ -37,6 +37,12 @@ type Buckets interface {
 
 	// ListBuckets returns owner's buckets sorted by name.
 	ListBuckets(ctx context.Context, owner string) ([]Bucket, error)
+
+	// SetBucketSetting sets one of a bucket's settings to value ("":
+	// removes it), leaving the others alone. A frontend that cached the
+	// bucket sees the change within its bucket cache time.
+	// Errors: ErrNoSuchBucket.
+	SetBucketSetting(ctx context.Context, bucket, setting, value string) error
 }
 
 // Objects stores and streams object bytes and their metadata.
@@ -89,9 +95,12 @@ type Objects interface {
 // Bucket is a named container owned by one tenant.
 type Bucket struct {
 	Name     string
-	Owner    string    // tenant id
+	Owner    string    // the owning account's id
 	Location string    // LocationConstraint given at creation; "" for the default region
 	Created  time.Time // set by the store when zero
+	// Settings given at creation (CreateBucket) or changed since
+	// (SetBucketSetting).
+	Settings BucketSettings
 }
 
 // Meta is what a client sets on an object at upload and gets back on read.

@@ -13,6 +13,7 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -73,6 +74,7 @@ func (s *Store) CreateBucket(ctx context.Context, b store.Bucket) error {
 	if b.Created.IsZero() {
 		b.Created = now()
 	}
+	b.Settings = maps.Clone(b.Settings)
 	s.buckets[b.Name] = &bucket{info: b, objects: make(map[string]*version),
 		uploads: make(map[string]*upload), completed: make(map[string]*version)}
 	return nil
@@ -89,7 +91,33 @@ func (s *Store) GetBucket(ctx context.Context, name string) (store.Bucket, error
 	if err != nil {
 		return store.Bucket{}, err
 	}
-	return b.info, nil
+	info := b.info
+	info.Settings = maps.Clone(info.Settings)
+	return info, nil
+}
+
+// SetBucketSetting sets (or, with "", removes) one of a bucket's settings.
+func (s *Store) SetBucketSetting(ctx context.Context, name, setting, value string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("set %s of bucket %q: %w", setting, name, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucketLocked(name)
+	if err != nil {
+		return err
+	}
+	settings := maps.Clone(b.info.Settings) // GetBucket's callers hold the old map
+	if settings == nil {
+		settings = store.BucketSettings{}
+	}
+	if value == "" {
+		delete(settings, setting)
+	} else {
+		settings[setting] = value
+	}
+	b.info.Settings = settings
+	return nil
 }
 
 // DeleteBucket removes an empty bucket and frees its name.

@@ -62,6 +62,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts Options) {
 	t.Run("ListBuckets", s.testListBuckets)
 	t.Run("DeleteBucketNotEmpty", s.testDeleteBucketNotEmpty)
 	t.Run("MissingBucket", s.testMissingBucket)
+	t.Run("BucketSettings", s.testBucketSettings)
 	t.Run("RoundTrip", s.testRoundTrip)
 	t.Run("Ranges", s.testRanges)
 	t.Run("Overwrite", s.testOverwrite)
