@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/amphora-s3/amphora/store"
@@ -37,11 +38,33 @@ var scopedNeeds = map[string]store.Permission{
 	"s3:AbortMultipartUpload":       store.PermWrite,
 }
 
+// bucketNeeds is the bucket ACL permission a principal other than the
+// bucket's owner needs for each bucket-level action; an action not listed
+// is the owner's alone (deleting the bucket, its ownership controls...).
+var bucketNeeds = map[string]store.ACLPermission{
+	"s3:ListBucket":                 store.PermACLRead,
+	"s3:ListBucketMultipartUploads": store.PermACLRead,
+	"s3:GetBucketLocation":          store.PermACLRead,
+	"s3:PutObject":                  store.PermACLWrite,
+	"s3:DeleteObject":               store.PermACLWrite,
+	"s3:AbortMultipartUpload":       store.PermACLWrite,
+	"s3:ListMultipartUploadParts":   store.PermACLWrite,
+	"s3:GetBucketAcl":               store.PermACLReadACP,
+	"s3:PutBucketAcl":               store.PermACLWriteACP,
+}
+
+// objectNeeds is the object permission each object-level read needs: it
+// is decided on the object itself (its owner, Object Ownership).
+var objectNeeds = map[string]store.ACLPermission{
+	"s3:GetObject":    store.PermACLRead,
+	"s3:GetObjectAcl": store.PermACLReadACP,
+}
+
 // authorize decides whether the request's principal may take action on
-// the bucket the request addresses, and records that bucket in reqInfo.
-// An empty action (an operation answered NotImplemented) needs only
-// authentication. Errors: NoSuchBucket (the bucket does not exist),
-// AccessDenied.
+// the bucket (and, for object reads, the object) the request addresses,
+// and records them in reqInfo. An empty action (an operation answered
+// NotImplemented) needs only authentication. Errors: NoSuchBucket,
+// NoSuchKey (to a principal that may list the bucket), AccessDenied.
 func (s *server) authorize(r *http.Request, action string) error {
 	ri := info(r)
 	switch action {
@@ -53,6 +76,14 @@ func (s *server) authorize(r *http.Request, action string) error {
 		}
 		return nil
 	}
+	if _, ok := objectNeeds[action]; ok {
+		b, obj, err := s.decideObject(r.Context(), ri.ident, action, ri.addr.Bucket, ri.addr.Key)
+		if err != nil {
+			return err
+		}
+		ri.bucket, ri.object = b, &obj
+		return nil
+	}
 	b, err := s.decide(r.Context(), ri.ident, action, ri.addr.Bucket)
 	if err != nil {
 		return err
@@ -61,11 +92,13 @@ func (s *server) authorize(r *http.Request, action string) error {
 	return nil
 }
 
-// decide is the one access rule: whether id may take action on bucket.
-// A key restricted to some buckets may take there only what its
-// permission covers (checked before the bucket is even read, so it learns
-// nothing of other buckets); then a bucket's owner may take every action
-// on it and nobody else any.
+// decide is the rule for bucket-level actions (and object writes, which
+// are decided on the bucket): whether id may take action on bucket.
+//   - A key restricted to some buckets may take there only what its
+//     permission covers (checked before the bucket is even read, so it
+//     learns nothing of other buckets).
+//   - The bucket's owner may take every action on it.
+//   - Anyone else needs the bucket ACL permission bucketNeeds names.
 func (s *server) decide(ctx context.Context, id identity, action, bucket string) (store.Bucket, error) {
 	if !sees(id, bucket, action) {
 		return store.Bucket{}, errAccessDenied
@@ -74,10 +107,58 @@ func (s *server) decide(ctx context.Context, id identity, action, bucket string)
 	if err != nil {
 		return b, err
 	}
-	if b.Owner != id.Tenant {
+	if b.Owner == id.Tenant {
+		return b, nil
+	}
+	need, ok := bucketNeeds[action]
+	if !ok {
+		return b, errAccessDenied
+	}
+	acl, err := s.bucketACL(b)
+	if err != nil {
+		return b, err
+	}
+	if !acl.Allows(id.Tenant, need) {
 		return b, errAccessDenied
 	}
 	return b, nil
+}
+
+// decideObject is the rule for object reads: the object's owner may read
+// it (and its ACL); with BucketOwnerEnforced the bucket's owner owns every
+// object. Whoever may not read it learns whether it exists only if the
+// bucket lets them list it (as S3: 404 then, else 403).
+func (s *server) decideObject(ctx context.Context, id identity, action, bucket, key string) (store.Bucket, store.Object, error) {
+	if !sees(id, bucket, action) {
+		return store.Bucket{}, store.Object{}, errAccessDenied
+	}
+	b, err := s.store.GetBucket(ctx, bucket)
+	if err != nil {
+		return b, store.Object{}, err
+	}
+	obj, err := s.store.HeadObject(ctx, bucket, key)
+	if err != nil {
+		if !errors.Is(err, store.ErrNoSuchKey) {
+			return b, obj, err
+		}
+		if _, lerr := s.decide(ctx, id, "s3:ListBucket", bucket); lerr != nil {
+			return b, obj, errAccessDenied
+		}
+		return b, obj, err
+	}
+	if s.objectOwner(b, obj) == id.Tenant {
+		return b, obj, nil
+	}
+	return b, obj, errAccessDenied
+}
+
+// objectOwner is who owns obj in bucket b: its writer, or the bucket's
+// owner when ACLs are disabled (BucketOwnerEnforced).
+func (s *server) objectOwner(b store.Bucket, obj store.Object) string {
+	if s.ownership(b) == ownershipEnforced || obj.Owner == "" {
+		return b.Owner
+	}
+	return obj.Owner
 }
 
 // sees reports whether id's key is allowed action in bucket by its

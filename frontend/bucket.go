@@ -68,11 +68,16 @@ func (s *server) createBucket(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return errInvalidLocation.with(field{"LocationConstraint", lc})
 	}
-	err := s.store.CreateBucket(r.Context(), store.Bucket{
+	settings, err := s.newBucketSettings(r, ri.ident.Tenant)
+	if err != nil {
+		return err
+	}
+	err = s.store.CreateBucket(r.Context(), store.Bucket{
 		Name:     name,
 		Owner:    ri.ident.Tenant,
 		Location: cfg.LocationConstraint,
 		Created:  s.now().UTC(),
+		Settings: settings,
 	})
 	if err != nil {
 		return err
@@ -125,4 +130,32 @@ func (s *server) bucketRegion(b store.Bucket) string {
 		return b.Location
 	}
 	return s.region
+}
+
+// newBucketSettings are a new bucket's settings from CreateBucket's
+// headers: its Object Ownership (x-amz-object-ownership, else the
+// server's default) and its ACL (x-amz-acl or x-amz-grant-*, refused
+// with BucketOwnerEnforced unless private).
+func (s *server) newBucketSettings(r *http.Request, owner string) (store.BucketSettings, error) {
+	own := r.Header.Get("X-Amz-Object-Ownership")
+	if own == "" {
+		own = s.defaultOwnership
+	}
+	if !validOwnership(own) {
+		return nil, errInvalidArgument.withMessage("Invalid x-amz-object-ownership header: "+own).
+			with(field{"ArgumentName", "x-amz-object-ownership"}, field{"ArgumentValue", own})
+	}
+	settings := store.BucketSettings{store.SettingOwnership: own}
+	a, ok, err := s.aclFromHeaders(r, owner, owner, true)
+	if err != nil || !ok {
+		return settings, err
+	}
+	private := len(a.Grants) == 1 && a.Grants[0] == store.Grant{ID: owner, Permission: store.PermACLFullControl}
+	if own == ownershipEnforced && !private {
+		return nil, errACLWithEnforced
+	}
+	if !private {
+		settings[store.SettingACL] = a.Encode()
+	}
+	return settings, nil
 }

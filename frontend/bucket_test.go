@@ -135,7 +135,8 @@ func TestRoutes(t *testing.T) {
 		{"OPTIONS", "/bucket", http.StatusMethodNotAllowed, "MethodNotAllowed"},
 		{http.MethodPost, "/bucket/key", http.StatusMethodNotAllowed, "MethodNotAllowed"},
 		{http.MethodDelete, "/", http.StatusMethodNotAllowed, "MethodNotAllowed"},
-		{http.MethodPut, "/bucket?acl", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodPut, "/bucket?acl", http.StatusBadRequest, "MissingSecurityHeader"}, // no ACL given
+		{http.MethodPut, "/bucket/key?acl", http.StatusNotImplemented, "NotImplemented"},
 		{http.MethodPut, "/bucket?versioning", http.StatusNotImplemented, "NotImplemented"},
 		{http.MethodGet, "/bucket?versioning", http.StatusNotImplemented, "NotImplemented"},
 		{http.MethodGet, "/bucket?cors", http.StatusNotImplemented, "NotImplemented"},

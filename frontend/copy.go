@@ -83,15 +83,12 @@ func (s *server) sourceObject(r *http.Request) (store.Object, error) {
 	if err != nil {
 		return store.Object{}, err
 	}
-	if _, err := s.decide(r.Context(), ri.ident, "s3:GetObject", src.bucket); err != nil {
+	_, obj, err := s.decideObject(r.Context(), ri.ident, "s3:GetObject", src.bucket, src.key)
+	if err != nil {
 		return store.Object{}, err
 	}
 	if src.versionID != "" && src.versionID != "null" {
 		return store.Object{}, errNoSuchVersion
-	}
-	obj, err := s.store.HeadObject(r.Context(), src.bucket, src.key)
-	if err != nil {
-		return store.Object{}, err
 	}
 	cond := http.Header{}
 	for _, c := range copySourceConditions {

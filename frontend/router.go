@@ -32,6 +32,10 @@ func (s *server) routes() *mux.Router {
 		{"GetBucketLocation", http.MethodGet, levelBucket, query("location"), "s3:GetBucketLocation", s.getBucketLocation},
 		{"GetBucketAcl", http.MethodGet, levelBucket, query("acl"), "s3:GetBucketAcl", s.getBucketACL},
 		{"GetObjectAcl", http.MethodGet, levelObject, query("acl"), "s3:GetObjectAcl", s.getObjectACL},
+		{"PutBucketAcl", http.MethodPut, levelBucket, query("acl"), "s3:PutBucketAcl", s.putBucketACL},
+		{"GetBucketOwnershipControls", http.MethodGet, levelBucket, query("ownershipControls"), "s3:GetBucketOwnershipControls", s.getBucketOwnershipControls},
+		{"PutBucketOwnershipControls", http.MethodPut, levelBucket, query("ownershipControls"), "s3:PutBucketOwnershipControls", s.putBucketOwnershipControls},
+		{"DeleteBucketOwnershipControls", http.MethodDelete, levelBucket, query("ownershipControls"), "s3:PutBucketOwnershipControls", s.deleteBucketOwnershipControls},
 		{"DeleteObjects", http.MethodPost, levelBucket, query("delete"), "s3:DeleteObject", s.deleteObjects},
 		{"ListObjectsV2", http.MethodGet, levelBucket, queryValue("list-type", "2"), "s3:ListBucket", s.listObjectsV2},
 		// Multipart uploads (multipart.go, copy.go).

@@ -56,6 +56,9 @@ type Options struct {
 	// this off.
 	ClientTimeout time.Duration
 	ClientMinRate int64 // bytes per second
+	// DefaultObjectOwnership is a new bucket's Object Ownership when
+	// CreateBucket does not say (ownership.go); "" means ObjectWriter.
+	DefaultObjectOwnership string
 }
 
 // server is the handler New returns.
@@ -74,8 +77,9 @@ type server struct {
 	verifiers []verifier
 	router    *mux.Router
 
-	clientTimeout time.Duration
-	clientMinRate int64
+	clientTimeout    time.Duration
+	clientMinRate    int64
+	defaultOwnership string
 }
 
 // New checks opts and returns the S3 API handler. It lists every problem
@@ -98,8 +102,15 @@ func New(opts Options) (http.Handler, error) {
 		log:      opts.Logger,
 		now:      opts.Now,
 
-		clientTimeout: opts.ClientTimeout,
-		clientMinRate: opts.ClientMinRate,
+		clientTimeout:    opts.ClientTimeout,
+		clientMinRate:    opts.ClientMinRate,
+		defaultOwnership: opts.DefaultObjectOwnership,
+	}
+	if s.defaultOwnership == "" {
+		s.defaultOwnership = ownershipWriter
+	}
+	if !validOwnership(s.defaultOwnership) {
+		errs = append(errs, fmt.Errorf("default object ownership %q: ObjectWriter, BucketOwnerPreferred or BucketOwnerEnforced", s.defaultOwnership))
 	}
 	if opts.ClientTimeout < 0 || opts.ClientMinRate < 0 {
 		errs = append(errs, errors.New("negative client timeout or rate"))
@@ -163,6 +174,7 @@ type reqInfo struct {
 	query   url.Values
 	client  *pacing.Client // the request's client, as the store's buffer budget sees it
 	bucket  store.Bucket   // the addressed bucket, once authorize has allowed the request
+	object  *store.Object  // the addressed object, when authorize read it (object reads)
 }
 
 type ctxKey struct{}

@@ -74,6 +74,8 @@ type ServerConfig struct {
 	ClientTimeout  Duration `toml:"client_timeout"`
 	ClientMinRate  Size     `toml:"client_min_rate"` // bytes per second
 	MaxHeaderBytes Size     `toml:"max_header_bytes"`
+	// DefaultObjectOwnership is a new bucket's Object Ownership.
+	DefaultObjectOwnership string `toml:"default_object_ownership"`
 }
 
 // LogConfig selects the log level and format.
@@ -175,14 +177,15 @@ func (s *Size) UnmarshalText(b []byte) error {
 func defaults() Config {
 	return Config{
 		Server: ServerConfig{
-			Listen:            "127.0.0.1:8080",
-			Region:            "us-east-1",
-			ShutdownTimeout:   Duration{30 * time.Second},
-			ReadHeaderTimeout: Duration{10 * time.Second},
-			IdleTimeout:       Duration{2 * time.Minute},
-			ClientTimeout:     Duration{20 * time.Second},
-			ClientMinRate:     16 << 10,
-			MaxHeaderBytes:    64 << 10,
+			Listen:                 "127.0.0.1:8080",
+			Region:                 "us-east-1",
+			ShutdownTimeout:        Duration{30 * time.Second},
+			ReadHeaderTimeout:      Duration{10 * time.Second},
+			IdleTimeout:            Duration{2 * time.Minute},
+			ClientTimeout:          Duration{20 * time.Second},
+			ClientMinRate:          16 << 10,
+			MaxHeaderBytes:         64 << 10,
+			DefaultObjectOwnership: "ObjectWriter",
 		},
 		Log:      LogConfig{Level: "info", Format: "console"},
 		Accounts: AccountsConfig{KeyCacheTTL: Duration{5 * time.Second}},
@@ -283,6 +286,11 @@ func (c Config) validate() []string {
 	}
 	if c.Server.ClientMinRate < 0 || c.Server.ClientMinRate > 1<<30 {
 		add("server.client_min_rate %d must be between 0 and 1GiB (bytes per second)", c.Server.ClientMinRate)
+	}
+	switch c.Server.DefaultObjectOwnership {
+	case "ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced":
+	default:
+		add("server.default_object_ownership %q must be ObjectWriter, BucketOwnerPreferred or BucketOwnerEnforced", c.Server.DefaultObjectOwnership)
 	}
 	if c.Server.MaxHeaderBytes < 8<<10 || c.Server.MaxHeaderBytes > 1<<20 {
 		add("server.max_header_bytes %d must be between 8KiB and 1MiB", c.Server.MaxHeaderBytes)

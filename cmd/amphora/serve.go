@@ -124,15 +124,16 @@ func serve(ctx context.Context, cfg Config) error {
 		creds = append(creds, frontend.Credential{AccessKey: c.AccessKey, SecretKey: c.SecretKey, Tenant: c.Tenant, DisplayName: c.DisplayName})
 	}
 	h, err := frontend.New(frontend.Options{
-		Store:              st,
-		Credentials:        creds,
-		Accounts:           st,
-		Region:             cfg.Server.Region,
-		VirtualHostDomains: cfg.Server.VirtualHostDomains,
-		TrustForwardedHost: cfg.Server.TrustForwardedHost,
-		Logger:             log,
-		ClientTimeout:      cfg.Server.ClientTimeout.Duration,
-		ClientMinRate:      int64(cfg.Server.ClientMinRate),
+		Store:                  st,
+		Credentials:            creds,
+		Accounts:               st,
+		Region:                 cfg.Server.Region,
+		VirtualHostDomains:     cfg.Server.VirtualHostDomains,
+		TrustForwardedHost:     cfg.Server.TrustForwardedHost,
+		Logger:                 log,
+		ClientTimeout:          cfg.Server.ClientTimeout.Duration,
+		ClientMinRate:          int64(cfg.Server.ClientMinRate),
+		DefaultObjectOwnership: cfg.Server.DefaultObjectOwnership,
 	})
 	if err != nil {
 		return err
