@@ -51,7 +51,11 @@ func TestBucketACLAWSCLI(t *testing.T) {
 	alice.run(t, "s3api", "put-bucket-acl", "--bucket", bucket, "--acl", "private")
 	alice.run(t, "s3api", "put-bucket-ownership-controls", "--bucket", bucket,
 		"--ownership-controls", "Rules=[{ObjectOwnership=BucketOwnerEnforced}]")
-	var oc struct{ OwnershipControls struct{ Rules []struct{ ObjectOwnership string } } }
+	var oc struct {
+		OwnershipControls struct {
+			Rules []struct{ ObjectOwnership string }
+		}
+	}
 	alice.json(t, &oc, "s3api", "get-bucket-ownership-controls", "--bucket", bucket)
 	if len(oc.OwnershipControls.Rules) != 1 || oc.OwnershipControls.Rules[0].ObjectOwnership != "BucketOwnerEnforced" {
 		t.Errorf("get-bucket-ownership-controls: %+v", oc)
