@@ -100,7 +100,7 @@ func (s *Store) lockAndCommit(ctx context.Context, b bucketInfo, key string, row
 func (s *Store) newRow(in store.PutInput, inode gocql.UUID, blockSize int) versionRow {
 	row := versionRow{
 		version: s.newVersion(), inode: inode, size: in.Size, blockSize: blockSize,
-		owner: in.Owner, meta: in.Meta,
+		owner: in.Owner, meta: in.Meta, acl: in.ACL.Encode(),
 	}
 	row.created = row.version.Time().Truncate(time.Millisecond)
 	row.meta.User = maps.Clone(in.Meta.User) // the caller keeps its map
@@ -165,7 +165,7 @@ func (e *earlyRead) result() (at time.Time, rows []versionRow, queued bool) {
 }
 
 // insertVersion writes a version row (versionRow.values).
-const insertVersion = `INSERT INTO versions (bucket_id, key, ` + versionDataCols + `) VALUES (?, ?, ` + versionMarks + `)`
+const insertVersion = `INSERT INTO versions (bucket_id, key, ` + versionInsertCols + `) VALUES (?, ?, ` + versionMarks + `)`
 
 // commit makes row the current version of key: (1) read the existing
 // rows, decide cond on them and queue their inodes, (2) in one

@@ -30,30 +30,50 @@ type versionRow struct {
 	// data holds the bytes of an inline version (blockSize 0). Only the
 	// statements that need it read it (versionDataCols).
 	data []byte
+	// acl is the version's ACL as its PUT gave it (store.ACL.Encode; ""
+	// for the private default). acls is the partition's static map of
+	// ACLs set later (PutObjectACL), by version; only read, never written
+	// with the row.
+	acl  string
+	acls map[gocql.UUID]string
 }
 
-const versionCols = `version, inode, size, block_size, etag, owner, created,
-	content_type, content_encoding, content_disposition, content_language, cache_control, expires, user_meta,
-	checksum_algorithm, checksum_type, checksum, parts, upload_id`
-
-// versionDataCols are versionCols and the inline bytes; versionMarks
-// has one ? for each.
+// versionBaseCols are the columns a version's row is written with, but
+// its bytes; versionCols are what readers select (the static ACL map
+// too); versionDataCols add the inline bytes; versionInsertCols are what
+// a commit writes, versionMarks one ? for each.
 const (
-	versionDataCols = versionCols + `, data`
-	versionMarks    = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+	versionBaseCols = `version, inode, size, block_size, etag, owner, created,
+	content_type, content_encoding, content_disposition, content_language, cache_control, expires, user_meta,
+	checksum_algorithm, checksum_type, checksum, parts, upload_id, acl`
+	versionCols       = versionBaseCols + `, acls`
+	versionDataCols   = versionCols + `, data`
+	versionInsertCols = versionBaseCols + `, data`
+	versionMarks      = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 )
 
 func (r *versionRow) dest() []any {
 	return []any{&r.version, &r.inode, &r.size, &r.blockSize, &r.etag, &r.owner, &r.created,
 		&r.meta.ContentType, &r.meta.ContentEncoding, &r.meta.ContentDisposition, &r.meta.ContentLanguage,
 		&r.meta.CacheControl, &r.meta.Expires, &r.meta.User,
-		&r.checksum.Algorithm, &r.checksum.Type, &r.checksum.Value, &r.parts, &r.uploadID}
+		&r.checksum.Algorithm, &r.checksum.Type, &r.checksum.Value, &r.parts, &r.uploadID, &r.acl, &r.acls}
+}
+
+// effectiveACL is the version's ACL in force: the last one set with
+// PutObjectACL, else its PUT's (zero: private to its owner).
+func (r versionRow) effectiveACL() store.ACL {
+	enc := r.acl
+	if v, ok := r.acls[r.version]; ok {
+		enc = v
+	}
+	a, _ := store.DecodeACL(enc) // written by this package: cannot fail but by corruption (private then)
+	return a
 }
 
 // dataDest is dest and the inline bytes: the columns of versionDataCols.
 func (r *versionRow) dataDest() []any { return append(r.dest(), &r.data) }
 
-// values are the column values of versionDataCols, in order.
+// values are the column values of versionInsertCols, in order.
 func (r *versionRow) values() []any {
 	m := r.meta
 	var upload any = gocql.UnsetValue
@@ -73,7 +93,8 @@ func (r *versionRow) values() []any {
 	return []any{r.version, r.inode, r.size, r.blockSize, r.etag, r.owner, r.created,
 		m.ContentType, orUnset(m.ContentEncoding), orUnset(m.ContentDisposition), orUnset(m.ContentLanguage),
 		orUnset(m.CacheControl), orUnset(m.Expires), user,
-		orUnset(r.checksum.Algorithm), orUnset(r.checksum.Type), orUnset(r.checksum.Value), orUnset(r.parts), upload, data}
+		orUnset(r.checksum.Algorithm), orUnset(r.checksum.Type), orUnset(r.checksum.Value), orUnset(r.parts), upload,
+		orUnset(r.acl), data}
 }
 
 // orUnset binds v, or leaves its column unwritten when v is the zero value
@@ -111,7 +132,7 @@ func (r versionRow) object(bucket, key string) store.Object {
 	return store.Object{
 		Bucket: bucket, Key: key, VersionID: r.version.String(),
 		Size: r.size, ETag: r.etag, LastModified: r.created, Owner: r.owner,
-		Meta: r.meta, Parts: r.parts, Checksum: r.checksum, Ref: r.ref(),
+		Meta: r.meta, Parts: r.parts, Checksum: r.checksum, Ref: r.ref(), ACL: r.effectiveACL(),
 	}
 }
 
@@ -145,7 +166,9 @@ func (s *Store) versionRows(ctx context.Context, bucketID gocql.UUID, key string
 		if len(r.meta.User) == 0 {
 			r.meta.User = nil
 		}
-		rows = append(rows, r)
+		if r.version != (gocql.UUID{}) { // not a partition left with its static ACLs only
+			rows = append(rows, r)
+		}
 		r = versionRow{}
 	}
 	if err := iter.Close(); err != nil {
@@ -193,7 +216,8 @@ func (s *Store) HeadObject(ctx context.Context, bucket, key string) (store.Objec
 	var r versionRow
 	err = s.query(ctx, `SELECT `+versionDataCols+` FROM versions WHERE bucket_id = ? AND key = ? LIMIT 1`,
 		b.id, []byte(key)).Idempotent(true).Scan(r.dataDest()...)
-	if errors.Is(err, gocql.ErrNotFound) {
+	if errors.Is(err, gocql.ErrNotFound) || err == nil && r.version == (gocql.UUID{}) {
+		// (A partition left with its static ACLs only holds no version.)
 		return store.Object{}, fmt.Errorf("key %q: %w", key, store.ErrNoSuchKey)
 	}
 	if err != nil {

@@ -65,6 +65,7 @@ type Multipart interface {
 type CreateUploadInput struct {
 	Bucket, Key, Owner string
 	Meta               Meta
+	ACL                ACL // the object's, once completed
 	// ChecksumAlgorithm requested for the parts ("" for none) and the type
 	// of the object's checksum ("COMPOSITE" or "FULL_OBJECT").
 	ChecksumAlgorithm, ChecksumType string
@@ -75,6 +76,7 @@ type Upload struct {
 	Bucket, Key, UploadID, Owner    string
 	Initiated                       time.Time // UTC, millisecond precision
 	Meta                            Meta
+	ACL                             ACL
 	ChecksumAlgorithm, ChecksumType string
 }
 

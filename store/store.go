@@ -90,6 +90,12 @@ type Objects interface {
 	// VersionID; Meta and Ref may be empty.
 	// Errors: ErrNoSuchBucket.
 	ListObjects(ctx context.Context, in ListInput) (ListResult, error)
+
+	// PutObjectACL sets the ACL of the version obj describes (as
+	// HeadObject returned it). A later version of the key never takes
+	// it, and it is never lost to one committed meanwhile.
+	// Errors: ErrNoSuchKey (the version is gone).
+	PutObjectACL(ctx context.Context, obj Object, acl ACL) error
 }
 
 // Bucket is a named container owned by one tenant.
@@ -133,6 +139,9 @@ type Object struct {
 	// Checksum is the additional checksum stored with the object (zero
 	// when the client asked for none).
 	Checksum Checksum
+	// ACL is the version's ACL in force: the last PutObjectACL's, else
+	// its PUT's (zero: private to Owner).
+	ACL ACL
 
 	// Ref locates the bytes for ReadObject. It belongs to the store that
 	// returned the Object; other packages only carry it back.
@@ -161,6 +170,8 @@ type PutInput struct {
 	ChecksumAlgorithm string
 	// IfNoneMatch and IfMatch are the write's conditions (CheckWrite).
 	IfNoneMatch, IfMatch string
+	// ACL is the new version's ACL (zero: private to Owner).
+	ACL ACL
 }
 
 // Checksum is an additional object checksum as S3 names it.

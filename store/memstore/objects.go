@@ -95,6 +95,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 		Owner:        in.Owner,
 		Meta:         in.Meta,
 		Checksum:     cs,
+		ACL:          in.ACL,
 		Ref:          v,
 	}
 	v.obj.Meta.User = cloneUser(in.Meta.User)
@@ -259,4 +260,24 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// PutObjectACL sets the ACL of the version obj names, if it is still
+// stored (the current version, or one a reader still holds).
+func (s *Store) PutObjectACL(ctx context.Context, obj store.Object, acl store.ACL) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("set ACL of %s/%s: %w", obj.Bucket, obj.Key, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucketLocked(obj.Bucket)
+	if err != nil {
+		return err
+	}
+	cur, ok := b.objects[obj.Key]
+	if !ok || cur.obj.VersionID != obj.VersionID {
+		return fmt.Errorf("set ACL of %s/%s version %s: %w", obj.Bucket, obj.Key, obj.VersionID, store.ErrNoSuchKey)
+	}
+	cur.obj.ACL = acl
+	return nil
 }
