@@ -24,6 +24,14 @@ type accessControlPolicy struct {
 	Grants  []grant `xml:"AccessControlList>Grant"`
 }
 
+// accessControlPolicyIn reads an AccessControlPolicy with or without
+// S3's namespace.
+type accessControlPolicyIn struct {
+	XMLName xml.Name `xml:"AccessControlPolicy"`
+	Owner   owner
+	Grants  []grant `xml:"AccessControlList>Grant"`
+}
+
 type grant struct {
 	Grantee    grantee
 	Permission string
@@ -204,7 +212,7 @@ const maxACLBody = 64 << 10
 // aclFromBody reads an AccessControlPolicy document; ok is false when the
 // body is empty. Its Owner, when given, must be owner.
 func (s *server) aclFromBody(r *http.Request, owner string) (a store.ACL, ok bool, err error) {
-	var doc accessControlPolicy
+	var doc accessControlPolicyIn
 	empty, err := readXML(r.Body, maxACLBody, &doc)
 	if errors.Is(err, errMalformedXML) {
 		return a, false, errMalformedACL
@@ -318,7 +326,60 @@ func aclIsPrivate(ha, ba store.ACL, fromHeaders bool, owner string) bool {
 // getObjectACL answers GET /bucket/key?acl for an existing key.
 func (s *server) getObjectACL(w http.ResponseWriter, r *http.Request) error {
 	ri := info(r)
+	writeXML(w, http.StatusOK, s.aclDocument(r.Context(), s.objectACL(ri.bucket, *ri.object)))
+	return nil
+}
+
+// newObjectACL decides the owner and the ACL of an object a write (PUT,
+// copy, multipart upload) creates in bucket b, from its x-amz-acl or
+// x-amz-grant-* headers and the bucket's Object Ownership:
+//
+//	ObjectWriter          the writer owns it, with the ACL asked for (private by default)
+//	BucketOwnerPreferred  the same, but bucket-owner-full-control makes the bucket's owner the owner
+//	BucketOwnerEnforced   the bucket's owner owns it; an ACL other than private or
+//	                      bucket-owner-full-control is 400 AccessControlListNotSupported
+func (s *server) newObjectACL(r *http.Request, b store.Bucket) (string, store.ACL, error) {
+	writer := info(r).ident.Tenant
+	canned := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Amz-Acl")))
+	switch s.ownership(b) {
+	case ownershipEnforced:
+		if hasACLHeaders(r) && canned != "private" && canned != "bucket-owner-full-control" {
+			return "", store.ACL{}, errACLNotSupp
+		}
+		return b.Owner, store.ACL{}, nil
+	case ownershipPreferred:
+		if canned == "bucket-owner-full-control" {
+			return b.Owner, store.ACL{}, nil
+		}
+	}
+	a, ok, err := s.aclFromHeaders(r, writer, b.Owner, false)
+	if err != nil || !ok {
+		return writer, store.ACL{}, err
+	}
+	return writer, a, nil
+}
+
+// objectACL is obj's ACL in force in bucket b: its owner's private one
+// when ACLs are disabled.
+func (s *server) objectACL(b store.Bucket, obj store.Object) store.ACL {
+	owner := s.objectOwner(b, obj)
+	if s.ownership(b) == ownershipEnforced {
+		return store.PrivateACL(owner)
+	}
+	return obj.ACL.OrPrivate(owner)
+}
+
+// putObjectACL answers PUT /bucket/key?acl: the current version's ACL.
+func (s *server) putObjectACL(w http.ResponseWriter, r *http.Request) error {
+	ri := info(r)
 	owner := s.objectOwner(ri.bucket, *ri.object)
-	writeXML(w, http.StatusOK, s.aclDocument(r.Context(), store.PrivateACL(owner)))
+	a, err := s.requestedACL(r, ri.bucket, owner, false)
+	if err != nil {
+		return err
+	}
+	if err := s.store.PutObjectACL(r.Context(), *ri.object, a); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
 	return nil
 }

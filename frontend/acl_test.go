@@ -91,6 +91,7 @@ func TestBucketACL(t *testing.T) {
 		{map[string]string{"X-Amz-Grant-Read": `uri="http://example.com/group"`}, "", 400, "InvalidArgument"},
 		{map[string]string{"X-Amz-Grant-Read": `colour="blue"`}, "", 400, "InvalidArgument"},
 		{nil, "<AccessControlPolicy><broken", 400, "MalformedACLError"},
+		{nil, "<SomethingElse/>", 400, "MalformedACLError"},
 		{nil, strings.Replace(xmlDoc, "WRITE", "SUPERPOWERS", 1), 400, "MalformedACLError"},
 		{nil, strings.Replace(xmlDoc, "<Owner><ID>tenant-alice</ID>", "<Owner><ID>bob-id</ID>", 1), 403, "AccessDenied"},
 	} {

@@ -36,6 +36,7 @@ var scopedNeeds = map[string]store.Permission{
 	"s3:PutObject":                  store.PermWrite,
 	"s3:DeleteObject":               store.PermWrite,
 	"s3:AbortMultipartUpload":       store.PermWrite,
+	"s3:PutObjectAcl":               store.PermWrite,
 }
 
 // bucketNeeds is the bucket ACL permission a principal other than the
@@ -58,6 +59,7 @@ var bucketNeeds = map[string]store.ACLPermission{
 var objectNeeds = map[string]store.ACLPermission{
 	"s3:GetObject":    store.PermACLRead,
 	"s3:GetObjectAcl": store.PermACLReadACP,
+	"s3:PutObjectAcl": store.PermACLWriteACP,
 }
 
 // authorize decides whether the request's principal may take action on
@@ -124,9 +126,10 @@ func (s *server) decide(ctx context.Context, id identity, action, bucket string)
 	return b, nil
 }
 
-// decideObject is the rule for object reads: the object's owner may read
-// it (and its ACL); with BucketOwnerEnforced the bucket's owner owns every
-// object. Whoever may not read it learns whether it exists only if the
+// decideObject is the rule for the actions on an object itself (reading
+// it, reading or replacing its ACL): its owner may take them, anyone else
+// needs the object ACL grant objectNeeds names; with BucketOwnerEnforced
+// the bucket's owner owns every object and ACLs count for nothing. Whoever may not read it learns whether it exists only if the
 // bucket lets them list it (as S3: 404 then, else 403).
 func (s *server) decideObject(ctx context.Context, id identity, action, bucket, key string) (store.Bucket, store.Object, error) {
 	if !sees(id, bucket, action) {
@@ -146,7 +149,7 @@ func (s *server) decideObject(ctx context.Context, id identity, action, bucket, 
 		}
 		return b, obj, err
 	}
-	if s.objectOwner(b, obj) == id.Tenant {
+	if s.objectOwner(b, obj) == id.Tenant || s.objectACL(b, obj).Allows(id.Tenant, objectNeeds[action]) {
 		return b, obj, nil
 	}
 	return b, obj, errAccessDenied

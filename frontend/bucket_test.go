@@ -136,7 +136,7 @@ func TestRoutes(t *testing.T) {
 		{http.MethodPost, "/bucket/key", http.StatusMethodNotAllowed, "MethodNotAllowed"},
 		{http.MethodDelete, "/", http.StatusMethodNotAllowed, "MethodNotAllowed"},
 		{http.MethodPut, "/bucket?acl", http.StatusBadRequest, "MissingSecurityHeader"}, // no ACL given
-		{http.MethodPut, "/bucket/key?acl", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodPut, "/bucket/key?acl", http.StatusBadRequest, "MissingSecurityHeader"},
 		{http.MethodPut, "/bucket?versioning", http.StatusNotImplemented, "NotImplemented"},
 		{http.MethodGet, "/bucket?versioning", http.StatusNotImplemented, "NotImplemented"},
 		{http.MethodGet, "/bucket?cors", http.StatusNotImplemented, "NotImplemented"},

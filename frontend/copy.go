@@ -172,10 +172,16 @@ func (s *server) copyObject(w http.ResponseWriter, r *http.Request) error {
 	if directive != "REPLACE" {
 		meta = src.Meta
 	}
+	// The copy's ACL comes from this request, never from its source.
+	owner, acl, err := s.newObjectACL(r, ri.bucket)
+	if err != nil {
+		return err
+	}
 	in := store.PutInput{
 		Bucket:      ri.addr.Bucket,
 		Key:         ri.addr.Key,
-		Owner:       ri.ident.Tenant,
+		Owner:       owner,
+		ACL:         acl,
 		Size:        src.Size,
 		Meta:        meta,
 		IfNoneMatch: conds.ifNoneMatch,

@@ -169,10 +169,15 @@ func (s *server) createMultipartUpload(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
+	owner, acl, err := s.newObjectACL(r, ri.bucket)
+	if err != nil {
+		return err
+	}
 	up, err := s.store.CreateMultipartUpload(r.Context(), store.CreateUploadInput{
 		Bucket:            ri.addr.Bucket,
 		Key:               ri.addr.Key,
-		Owner:             ri.ident.Tenant,
+		Owner:             owner,
+		ACL:               acl,
 		Meta:              meta,
 		ChecksumAlgorithm: alg,
 		ChecksumType:      typ,

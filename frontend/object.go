@@ -39,10 +39,15 @@ func (s *server) putObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	owner, acl, err := s.newObjectACL(r, ri.bucket)
+	if err != nil {
+		return err
+	}
 	obj, err := s.store.PutObject(r.Context(), store.PutInput{
 		Bucket:            ri.addr.Bucket,
 		Key:               ri.addr.Key,
-		Owner:             ri.ident.Tenant,
+		Owner:             owner,
+		ACL:               acl,
 		Size:              p.size,
 		Meta:              meta,
 		ContentMD5:        sum,

@@ -39,10 +39,17 @@ func (s *server) ownership(b store.Bucket) string {
 }
 
 type ownershipControls struct {
-	XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ OwnershipControls"`
-	Rules   []struct {
-		ObjectOwnership string
-	} `xml:"Rule"`
+	XMLName xml.Name        `xml:"http://s3.amazonaws.com/doc/2006-03-01/ OwnershipControls"`
+	Rules   []ownershipRule `xml:"Rule"`
+}
+
+type ownershipRule struct{ ObjectOwnership string }
+
+// ownershipControlsIn reads an OwnershipControls document with or without
+// S3's namespace.
+type ownershipControlsIn struct {
+	XMLName xml.Name        `xml:"OwnershipControls"`
+	Rules   []ownershipRule `xml:"Rule"`
 }
 
 var (
@@ -58,14 +65,13 @@ func (s *server) getBucketOwnershipControls(w http.ResponseWriter, r *http.Reque
 	if v == "" {
 		return errNoOwnershipControls
 	}
-	doc := ownershipControls{}
-	doc.Rules = append(doc.Rules, struct{ ObjectOwnership string }{v})
+	doc := ownershipControls{Rules: []ownershipRule{{v}}}
 	writeXML(w, http.StatusOK, doc)
 	return nil
 }
 
 func (s *server) putBucketOwnershipControls(w http.ResponseWriter, r *http.Request) error {
-	var doc ownershipControls
+	var doc ownershipControlsIn
 	empty, err := readXML(r.Body, maxOwnershipBody, &doc)
 	if err != nil {
 		return err

@@ -33,6 +33,7 @@ func (s *server) routes() *mux.Router {
 		{"GetBucketAcl", http.MethodGet, levelBucket, query("acl"), "s3:GetBucketAcl", s.getBucketACL},
 		{"GetObjectAcl", http.MethodGet, levelObject, query("acl"), "s3:GetObjectAcl", s.getObjectACL},
 		{"PutBucketAcl", http.MethodPut, levelBucket, query("acl"), "s3:PutBucketAcl", s.putBucketACL},
+		{"PutObjectAcl", http.MethodPut, levelObject, query("acl"), "s3:PutObjectAcl", s.putObjectACL},
 		{"GetBucketOwnershipControls", http.MethodGet, levelBucket, query("ownershipControls"), "s3:GetBucketOwnershipControls", s.getBucketOwnershipControls},
 		{"PutBucketOwnershipControls", http.MethodPut, levelBucket, query("ownershipControls"), "s3:PutBucketOwnershipControls", s.putBucketOwnershipControls},
 		{"DeleteBucketOwnershipControls", http.MethodDelete, levelBucket, query("ownershipControls"), "s3:PutBucketOwnershipControls", s.deleteBucketOwnershipControls},

@@ -68,16 +68,6 @@ var featureHeaders = []featureHeader{
 	{name: "X-Amz-Object-Lock-Legal-Hold", ops: writeOps},
 	{name: "X-Amz-Bucket-Object-Lock-Enabled", ops: []string{"CreateBucket"}, ok: equalFold("false")},
 	{name: "X-Amz-Mfa", ops: everyOp},
-	// Object ACLs (the rest of the access-control issue; bucket ACLs
-	// work). A private object is what every write makes today; an
-	// object written by the bucket's owner also has
-	// bucket-owner-full-control.
-	{name: "X-Amz-Acl", ops: writeOps, ok: equalFold("private", "bucket-owner-full-control")},
-	{name: "X-Amz-Grant-Read", ops: writeOps},
-	{name: "X-Amz-Grant-Write", ops: writeOps},
-	{name: "X-Amz-Grant-Read-Acp", ops: writeOps},
-	{name: "X-Amz-Grant-Write-Acp", ops: writeOps},
-	{name: "X-Amz-Grant-Full-Control", ops: writeOps},
 	{name: "X-Amz-Expected-Bucket-Owner", ops: everyOp},
 	{name: "X-Amz-Source-Expected-Bucket-Owner", ops: everyOp},
 	// Appends (issue: appendable objects) and conditional deletes.
