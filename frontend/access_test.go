@@ -15,7 +15,8 @@ import (
 // other account needs the grant (READ lists, WRITE writes and deletes
 // objects, READ_ACP / WRITE_ACP read / replace the ACL) and never deletes
 // the bucket nor reads objects it does not own; a key restricted to the
-// bucket for reading never writes, whatever the ACL.
+// bucket for reading never writes, whatever the ACL; an anonymous request
+// gets in by AllUsers grants only.
 func TestAccessTable(t *testing.T) {
 	accts := memstore.NewAccounts()
 	accts.AddAccount(store.Account{ID: "tenant-alice", DisplayName: "Alice"})
@@ -27,7 +28,8 @@ func TestAccessTable(t *testing.T) {
 	owner := principal{aliceKey, aliceSecret}
 	bob := principal{bobKey, bobSecret}
 	scoped := principal{"AKSCOPED", "scoped-secret-0123456789"}
-	principals := map[string]principal{"owner": owner, "bob": bob, "scoped": scoped}
+	anonymous := principal{}
+	principals := map[string]principal{"owner": owner, "bob": bob, "scoped": scoped, "anonymous": anonymous}
 
 	as := func(p principal, method, path, body string, hdr map[string]string) int {
 		var req *http.Request
@@ -39,7 +41,10 @@ func TestAccessTable(t *testing.T) {
 		for k, v := range hdr {
 			req.Header.Set(k, v)
 		}
-		resp, _ := e.do(t, signV2(req, p.key, p.secret))
+		if p.key != "" {
+			req = signV2(req, p.key, p.secret)
+		}
+		resp, _ := e.do(t, req)
 		return resp.StatusCode
 	}
 
@@ -83,39 +88,45 @@ func TestAccessTable(t *testing.T) {
 	// want[setting][principal] lists the outcome of each action, in order.
 	want := map[string]map[string][]int{
 		"private": {
-			"owner":  {ok, ok, ok, ok, ok, ok, gone, del, full},
-			"bob":    {no, no, no, no, no, no, no, no, no},
-			"scoped": {ok, ok, ok, no, no, ok, gone, no, no},
+			"anonymous": {no, no, no, no, no, no, no, no, no},
+			"owner":     {ok, ok, ok, ok, ok, ok, gone, del, full},
+			"bob":       {no, no, no, no, no, no, no, no, no},
+			"scoped":    {ok, ok, ok, no, no, ok, gone, no, no},
 		},
 		"public-read": {
-			"owner":  {ok, ok, ok, ok, ok, ok, gone, del, full},
-			"bob":    {ok, ok, no, no, no, no, gone, no, no},
-			"scoped": {ok, ok, ok, no, no, ok, gone, no, no},
+			"anonymous": {ok, ok, no, no, no, no, gone, no, no},
+			"owner":     {ok, ok, ok, ok, ok, ok, gone, del, full},
+			"bob":       {ok, ok, no, no, no, no, gone, no, no},
+			"scoped":    {ok, ok, ok, no, no, ok, gone, no, no},
 		},
 		"authenticated-read": {
-			"owner":  {ok, ok, ok, ok, ok, ok, gone, del, full},
-			"bob":    {ok, ok, no, no, no, no, gone, no, no},
-			"scoped": {ok, ok, ok, no, no, ok, gone, no, no},
+			"anonymous": {no, no, no, no, no, no, no, no, no},
+			"owner":     {ok, ok, ok, ok, ok, ok, gone, del, full},
+			"bob":       {ok, ok, no, no, no, no, gone, no, no},
+			"scoped":    {ok, ok, ok, no, no, ok, gone, no, no},
 		},
 		"public-read-write": {
-			"owner":  {ok, ok, ok, ok, ok, ok, gone, del, full},
-			"bob":    {ok, ok, no, no, ok, no, gone, del, no},
-			"scoped": {ok, ok, ok, no, no, ok, gone, no, no},
+			"anonymous": {ok, ok, no, no, ok, no, gone, del, no},
+			"owner":     {ok, ok, ok, ok, ok, ok, gone, del, full},
+			"bob":       {ok, ok, no, no, ok, no, gone, del, no},
+			"scoped":    {ok, ok, ok, no, no, ok, gone, no, no},
 		},
 		"bob WRITE": {
-			"owner":  {ok, ok, ok, ok, ok, ok, gone, del, full},
-			"bob":    {no, no, no, no, ok, no, no, del, no},
-			"scoped": {ok, ok, ok, no, no, ok, gone, no, no},
+			"anonymous": {no, no, no, no, no, no, no, no, no},
+			"owner":     {ok, ok, ok, ok, ok, ok, gone, del, full},
+			"bob":       {no, no, no, no, ok, no, no, del, no},
+			"scoped":    {ok, ok, ok, no, no, ok, gone, no, no},
 		},
 		"bob READ_ACP WRITE_ACP": {
-			"owner":  {ok, ok, ok, ok, ok, ok, gone, del, full},
-			"bob":    {no, no, ok, ok, no, no, no, no, no},
-			"scoped": {ok, ok, ok, no, no, ok, gone, no, no},
+			"anonymous": {no, no, no, no, no, no, no, no, no},
+			"owner":     {ok, ok, ok, ok, ok, ok, gone, del, full},
+			"bob":       {no, no, ok, ok, no, no, no, no, no},
+			"scoped":    {ok, ok, ok, no, no, ok, gone, no, no},
 		},
 	}
 	cells := 0
 	for _, st := range settings {
-		for _, who := range []string{"owner", "bob", "scoped"} {
+		for _, who := range []string{"owner", "bob", "scoped", "anonymous"} {
 			for i, a := range actions {
 				// Reset: the bucket exists with alice's object and the setting.
 				if s := as(owner, http.MethodPut, "/shared", "", nil); s != ok && s != http.StatusConflict {

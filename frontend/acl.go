@@ -340,6 +340,11 @@ func (s *server) getObjectACL(w http.ResponseWriter, r *http.Request) error {
 //	                      bucket-owner-full-control is 400 AccessControlListNotSupported
 func (s *server) newObjectACL(r *http.Request, b store.Bucket) (string, store.ACL, error) {
 	writer := info(r).ident.Tenant
+	if info(r).ident.Anonymous {
+		// An anonymous write (into a bucket granting AllUsers WRITE)
+		// belongs to the bucket's owner: nobody else could ever read it.
+		writer = b.Owner
+	}
 	canned := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Amz-Acl")))
 	switch s.ownership(b) {
 	case ownershipEnforced:

@@ -13,10 +13,11 @@ import (
 
 // identity is who signed a request: the key and its account (Tenant, the
 // account's canonical id), and the buckets the key is restricted to, if
-// any.
+// any. An anonymous request has no key and no account.
 type identity struct {
 	AccessKey, Tenant string
 	Buckets           map[string]store.Permission
+	Anonymous         bool
 }
 
 // verifier authenticates one signature scheme. The server tries its
@@ -33,8 +34,10 @@ type verifier interface {
 
 // authenticate verifies r's signature, records the signer in reqInfo and
 // opens the request's payload (payload.go): r.Body becomes the decoded
-// body, whose digests are checked when it is read to the end. Unsigned
-// requests are refused: there are no public buckets yet.
+// body, whose digests are checked when it is read to the end. A request
+// that carries no credentials at all is anonymous: it goes on to the
+// authorization step as such (only AllUsers grants let it in), its body
+// taken as it comes (as UNSIGNED-PAYLOAD).
 func (s *server) authenticate(r *http.Request) error {
 	ri := info(r)
 	for _, v := range s.verifiers {
@@ -47,21 +50,33 @@ func (s *server) authenticate(r *http.Request) error {
 		}
 		ri.ident = id
 		ri.access = id.AccessKey
-		p, err := openPayload(r, ri.v4)
-		if err != nil {
-			return err
-		}
-		ri.payload = p
-		if r.Body != nil {
-			r.Body = eofChecked{p: p, Closer: r.Body}
-		}
-		return nil
+		return s.openBody(r)
 	}
 	if r.Header.Get("Authorization") != "" {
 		return errInvalidArgument.withMessage("Unsupported Authorization Type").
 			with(field{"ArgumentName", "Authorization"})
 	}
-	return errAccessDenied
+	if isStreaming(r.Header.Get("X-Amz-Content-Sha256")) {
+		// aws-chunked framing is checked against a signature; with none,
+		// it would be stored as the object's bytes.
+		return errInvalidRequest.withMessage("An aws-chunked body needs a signed request")
+	}
+	ri.ident = identity{Anonymous: true}
+	return s.openBody(r)
+}
+
+// openBody opens r's payload in the form its signature announced.
+func (s *server) openBody(r *http.Request) error {
+	ri := info(r)
+	p, err := openPayload(r, ri.v4)
+	if err != nil {
+		return err
+	}
+	ri.payload = p
+	if r.Body != nil {
+		r.Body = eofChecked{p: p, Closer: r.Body}
+	}
+	return nil
 }
 
 // sigv2Verifier checks Signature Version 2 by header or presigned query.

@@ -70,10 +70,15 @@ var objectNeeds = map[string]store.ACLPermission{
 func (s *server) authorize(r *http.Request, action string) error {
 	ri := info(r)
 	switch action {
-	case "", actionListAllMyBuckets: // ListBuckets lists what the key sees (sees)
+	case "":
+		return nil
+	case actionListAllMyBuckets: // ListBuckets lists what the key sees (sees)
+		if ri.ident.Anonymous {
+			return errAccessDenied
+		}
 		return nil
 	case actionCreateBucket:
-		if ri.ident.Buckets != nil {
+		if ri.ident.Buckets != nil || ri.ident.Anonymous {
 			return errAccessDenied
 		}
 		return nil
@@ -109,7 +114,7 @@ func (s *server) decide(ctx context.Context, id identity, action, bucket string)
 	if err != nil {
 		return b, err
 	}
-	if b.Owner == id.Tenant {
+	if b.Owner == id.Tenant && !id.Anonymous {
 		return b, nil
 	}
 	need, ok := bucketNeeds[action]
@@ -149,7 +154,7 @@ func (s *server) decideObject(ctx context.Context, id identity, action, bucket, 
 		}
 		return b, obj, err
 	}
-	if s.objectOwner(b, obj) == id.Tenant || s.objectACL(b, obj).Allows(id.Tenant, objectNeeds[action]) {
+	if !id.Anonymous && s.objectOwner(b, obj) == id.Tenant || s.objectACL(b, obj).Allows(id.Tenant, objectNeeds[action]) {
 		return b, obj, nil
 	}
 	return b, obj, errAccessDenied
