@@ -280,6 +280,9 @@ func (s *server) putBucketACL(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := refusePublicACL(b, a); err != nil {
+		return err
+	}
 	if err := s.store.SetBucketSetting(r.Context(), b.Name, store.SettingACL, a.Encode()); err != nil {
 		return err
 	}
@@ -361,6 +364,9 @@ func (s *server) newObjectACL(r *http.Request, b store.Bucket) (string, store.AC
 	if err != nil || !ok {
 		return writer, store.ACL{}, err
 	}
+	if err := refusePublicACL(b, a); err != nil {
+		return writer, store.ACL{}, err
+	}
 	return writer, a, nil
 }
 
@@ -380,6 +386,9 @@ func (s *server) putObjectACL(w http.ResponseWriter, r *http.Request) error {
 	owner := s.objectOwner(ri.bucket, *ri.object)
 	a, err := s.requestedACL(r, ri.bucket, owner, false)
 	if err != nil {
+		return err
+	}
+	if err := refusePublicACL(ri.bucket, a); err != nil {
 		return err
 	}
 	if err := s.store.PutObjectACL(r.Context(), *ri.object, a); err != nil {

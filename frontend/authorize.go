@@ -1,10 +1,10 @@
 package frontend
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
+	"github.com/amphora-s3/amphora/policy"
 	"github.com/amphora-s3/amphora/store"
 )
 
@@ -62,6 +62,26 @@ var objectNeeds = map[string]store.ACLPermission{
 	"s3:PutObjectAcl": store.PermACLWriteACP,
 }
 
+// ownerOnly are the actions only the bucket's owner may take, whatever
+// its policy says; no policy may lock the owner out of them either (as
+// S3 lets an account's root user always manage its bucket's policy).
+var ownerOnly = map[string]bool{
+	"s3:GetBucketPolicy":    true,
+	"s3:PutBucketPolicy":    true,
+	"s3:DeleteBucketPolicy": true,
+}
+
+// objectResource reports whether action is decided on an object's ARN
+// (bucket/key) rather than on the bucket's.
+func objectResource(action string) bool {
+	switch action {
+	case "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
+		"s3:ListMultipartUploadParts", "s3:GetObjectAcl", "s3:PutObjectAcl":
+		return true
+	}
+	return false
+}
+
 // authorize decides whether the request's principal may take action on
 // the bucket (and, for object reads, the object) the request addresses,
 // and records them in reqInfo. An empty action (an operation answered
@@ -83,41 +103,138 @@ func (s *server) authorize(r *http.Request, action string) error {
 		}
 		return nil
 	}
+	q := request{r: r, id: ri.ident, action: action, bucket: ri.addr.Bucket}
+	if objectResource(action) {
+		q.key = ri.addr.Key
+	}
 	if _, ok := objectNeeds[action]; ok {
-		b, obj, err := s.decideObject(r.Context(), ri.ident, action, ri.addr.Bucket, ri.addr.Key)
+		b, obj, err := s.decideObject(q)
 		if err != nil {
 			return err
 		}
 		ri.bucket, ri.object = b, &obj
-		return nil
+	} else {
+		b, err := s.decide(q)
+		if errors.Is(err, errAccessDenied) && q.action == "s3:DeleteObject" && q.key == "" &&
+			b.Settings[store.SettingPolicy] != "" {
+			// DeleteObjects under a policy that may name keys: each
+			// key is decided on its own (authorizeKey), as S3 does.
+			err = nil
+		}
+		if err != nil {
+			return err
+		}
+		ri.bucket = b
 	}
-	b, err := s.decide(r.Context(), ri.ident, action, ri.addr.Bucket)
-	if err != nil {
-		return err
+	return expectedOwner(r.Header.Get("X-Amz-Expected-Bucket-Owner"), ri.bucket)
+}
+
+// expectedOwner checks an x-amz-expected-bucket-owner (or the copy
+// source's) header: a bucket owned by another account is 403, as S3.
+func expectedOwner(want string, b store.Bucket) error {
+	if want != "" && want != b.Owner {
+		return errAccessDenied
 	}
-	ri.bucket = b
 	return nil
 }
 
+// authorizeKey decides action on one more key of the request's bucket
+// (DeleteObjects decides each key it deletes): only a bucket policy can
+// tell keys apart, so without one the bucket's decision stands.
+func (s *server) authorizeKey(r *http.Request, action, key string) error {
+	ri := info(r)
+	if ri.bucket.Settings[store.SettingPolicy] == "" {
+		return nil
+	}
+	_, err := s.decide(request{r: r, id: ri.ident, action: action, bucket: ri.bucket.Name, key: key})
+	return err
+}
+
+// request is one access to decide: id taking action on bucket (and key,
+// for actions on objects), with r for the policy's condition keys.
+type request struct {
+	r           *http.Request
+	id          identity
+	action      string
+	bucket, key string
+}
+
+// rules are what a bucket holds that decides access: its policy, its
+// public access block and its ACL (read once per decision).
+type rules struct {
+	policy *policy.Policy
+	pab    store.PublicAccessBlock
+}
+
+func (s *server) rulesOf(b store.Bucket) (rules, error) {
+	p, err := s.policies.of(b)
+	if err != nil {
+		return rules{}, err
+	}
+	pab, _, err := b.PublicAccessBlock()
+	return rules{policy: p, pab: pab}, err
+}
+
+// policyDecision is what b's policy says of q. With RestrictPublicBuckets
+// and a public policy, only the bucket owner may rely on its Allows
+// (its Denies bind everyone).
+func (s *server) policyDecision(rl rules, q request, b store.Bucket) policy.Decision {
+	if rl.policy == nil {
+		return policy.NotApplicable
+	}
+	d := rl.policy.Evaluate(s.policyRequest(q))
+	if d == policy.Allowed && rl.pab.RestrictPublicBuckets && rl.policy.Public() &&
+		(q.id.Anonymous || q.id.Tenant != b.Owner) {
+		return policy.NotApplicable
+	}
+	return d
+}
+
+// acl is a as IgnorePublicAcls leaves it in force.
+func (rl rules) acl(a store.ACL) store.ACL {
+	if rl.pab.IgnorePublicAcls {
+		return a.WithoutPublic()
+	}
+	return a
+}
+
 // decide is the rule for bucket-level actions (and object writes, which
-// are decided on the bucket): whether id may take action on bucket.
+// are decided on the bucket), in S3's order:
 //   - A key restricted to some buckets may take there only what its
 //     permission covers (checked before the bucket is even read, so it
 //     learns nothing of other buckets).
+//   - An explicit Deny in the bucket's policy wins over everything (but
+//     never keeps the owner from managing the policy itself).
 //   - The bucket's owner may take every action on it.
-//   - Anyone else needs the bucket ACL permission bucketNeeds names.
-func (s *server) decide(ctx context.Context, id identity, action, bucket string) (store.Bucket, error) {
-	if !sees(id, bucket, action) {
+//   - Anyone else needs a policy Allow, or the bucket ACL permission
+//     bucketNeeds names; the owner-only actions take neither.
+func (s *server) decide(q request) (store.Bucket, error) {
+	if !sees(q.id, q.bucket, q.action) {
 		return store.Bucket{}, errAccessDenied
 	}
-	b, err := s.store.GetBucket(ctx, bucket)
+	b, err := s.store.GetBucket(q.r.Context(), q.bucket)
 	if err != nil {
 		return b, err
 	}
-	if b.Owner == id.Tenant && !id.Anonymous {
+	rl, err := s.rulesOf(b)
+	if err != nil {
+		return b, err
+	}
+	owner := b.Owner == q.id.Tenant && !q.id.Anonymous
+	d := s.policyDecision(rl, q, b)
+	switch {
+	case owner && ownerOnly[q.action]:
+		return b, nil
+	case d == policy.Denied:
+		return b, errAccessDenied
+	case owner:
+		return b, nil
+	case ownerOnly[q.action]:
+		return b, errAccessDenied
+	case d == policy.Allowed:
 		return b, nil
 	}
-	need, ok := bucketNeeds[action]
+	need, ok := bucketNeeds[q.action]
 	if !ok {
 		return b, errAccessDenied
 	}
@@ -125,36 +242,60 @@ func (s *server) decide(ctx context.Context, id identity, action, bucket string)
 	if err != nil {
 		return b, err
 	}
-	if !acl.Allows(id.Tenant, need) {
+	if !rl.acl(acl).Allows(q.id.Tenant, need) {
 		return b, errAccessDenied
 	}
 	return b, nil
 }
 
 // decideObject is the rule for the actions on an object itself (reading
-// it, reading or replacing its ACL): its owner may take them, anyone else
-// needs the object ACL grant objectNeeds names; with BucketOwnerEnforced
-// the bucket's owner owns every object and ACLs count for nothing. Whoever may not read it learns whether it exists only if the
-// bucket lets them list it (as S3: 404 then, else 403).
-func (s *server) decideObject(ctx context.Context, id identity, action, bucket, key string) (store.Bucket, store.Object, error) {
-	if !sees(id, bucket, action) {
+// it, reading or replacing its ACL):
+//   - An explicit Deny in the bucket's policy wins (decided before the
+//     object is read).
+//   - The object's owner may take them (with BucketOwnerEnforced the
+//     bucket's owner owns every object).
+//   - A policy Allow counts on objects the bucket's owner owns: a bucket
+//     policy cannot hand out another account's objects.
+//   - Otherwise the object ACL grant objectNeeds names.
+//
+// Whoever may not read it learns whether it exists only if the bucket
+// lets them list it (as S3: 404 then, else 403).
+func (s *server) decideObject(q request) (store.Bucket, store.Object, error) {
+	if !sees(q.id, q.bucket, q.action) {
 		return store.Bucket{}, store.Object{}, errAccessDenied
 	}
-	b, err := s.store.GetBucket(ctx, bucket)
+	ctx := q.r.Context()
+	b, err := s.store.GetBucket(ctx, q.bucket)
 	if err != nil {
 		return b, store.Object{}, err
 	}
-	obj, err := s.store.HeadObject(ctx, bucket, key)
+	rl, err := s.rulesOf(b)
+	if err != nil {
+		return b, store.Object{}, err
+	}
+	d := s.policyDecision(rl, q, b)
+	if d == policy.Denied {
+		return b, store.Object{}, errAccessDenied
+	}
+	obj, err := s.store.HeadObject(ctx, q.bucket, q.key)
 	if err != nil {
 		if !errors.Is(err, store.ErrNoSuchKey) {
 			return b, obj, err
 		}
-		if _, lerr := s.decide(ctx, id, "s3:ListBucket", bucket); lerr != nil {
+		list := q
+		list.action, list.key = "s3:ListBucket", ""
+		if _, lerr := s.decide(list); lerr != nil {
 			return b, obj, errAccessDenied
 		}
 		return b, obj, err
 	}
-	if !id.Anonymous && s.objectOwner(b, obj) == id.Tenant || s.objectACL(b, obj).Allows(id.Tenant, objectNeeds[action]) {
+	owner := s.objectOwner(b, obj)
+	switch {
+	case !q.id.Anonymous && owner == q.id.Tenant:
+		return b, obj, nil
+	case d == policy.Allowed && owner == b.Owner:
+		return b, obj, nil
+	case rl.acl(s.objectACL(b, obj)).Allows(q.id.Tenant, objectNeeds[q.action]):
 		return b, obj, nil
 	}
 	return b, obj, errAccessDenied

@@ -140,7 +140,10 @@ func TestRoutes(t *testing.T) {
 		{http.MethodPut, "/bucket?versioning", http.StatusNotImplemented, "NotImplemented"},
 		{http.MethodGet, "/bucket?versioning", http.StatusNotImplemented, "NotImplemented"},
 		{http.MethodGet, "/bucket?cors", http.StatusNotImplemented, "NotImplemented"},
-		{http.MethodGet, "/bucket?policy", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodGet, "/bucket?policy", http.StatusNotFound, "NoSuchBucketPolicy"},
+		{http.MethodGet, "/bucket?policyStatus", http.StatusNotFound, "NoSuchBucketPolicy"},
+		{http.MethodGet, "/bucket?publicAccessBlock", http.StatusNotFound, "NoSuchPublicAccessBlockConfiguration"},
+		{http.MethodPut, "/bucket?policy", http.StatusBadRequest, "MalformedPolicy"},
 		{http.MethodGet, "/bucket?lifecycle", http.StatusNotImplemented, "NotImplemented"},
 		// The multipart sub-resources never fall through to a plain route.
 		{http.MethodPut, "/bucket/key?partNumber=1&uploadId=x", http.StatusNotFound, "NoSuchUpload"},

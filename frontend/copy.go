@@ -83,8 +83,11 @@ func (s *server) sourceObject(r *http.Request) (store.Object, error) {
 	if err != nil {
 		return store.Object{}, err
 	}
-	_, obj, err := s.decideObject(r.Context(), ri.ident, "s3:GetObject", src.bucket, src.key)
+	b, obj, err := s.decideObject(request{r: r, id: ri.ident, action: "s3:GetObject", bucket: src.bucket, key: src.key})
 	if err != nil {
+		return store.Object{}, err
+	}
+	if err := expectedOwner(r.Header.Get("X-Amz-Source-Expected-Bucket-Owner"), b); err != nil {
 		return store.Object{}, err
 	}
 	if src.versionID != "" && src.versionID != "null" {

@@ -82,6 +82,11 @@ func (s *server) deleteObjects(w http.ResponseWriter, r *http.Request) error {
 			results[i] = fail
 			continue
 		}
+		if err := s.authorizeKey(r, "s3:DeleteObject", o.Key); err != nil {
+			e := s3Error(err)
+			results[i] = &deleteFailure{Key: o.Key, Code: e.Code, Message: e.Message}
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {

@@ -37,6 +37,13 @@ func (s *server) routes() *mux.Router {
 		{"GetBucketOwnershipControls", http.MethodGet, levelBucket, query("ownershipControls"), "s3:GetBucketOwnershipControls", s.getBucketOwnershipControls},
 		{"PutBucketOwnershipControls", http.MethodPut, levelBucket, query("ownershipControls"), "s3:PutBucketOwnershipControls", s.putBucketOwnershipControls},
 		{"DeleteBucketOwnershipControls", http.MethodDelete, levelBucket, query("ownershipControls"), "s3:PutBucketOwnershipControls", s.deleteBucketOwnershipControls},
+		{"GetBucketPolicy", http.MethodGet, levelBucket, query("policy"), "s3:GetBucketPolicy", s.getBucketPolicy},
+		{"PutBucketPolicy", http.MethodPut, levelBucket, query("policy"), "s3:PutBucketPolicy", s.putBucketPolicy},
+		{"DeleteBucketPolicy", http.MethodDelete, levelBucket, query("policy"), "s3:DeleteBucketPolicy", s.deleteBucketPolicy},
+		{"GetBucketPolicyStatus", http.MethodGet, levelBucket, query("policyStatus"), "s3:GetBucketPolicyStatus", s.getBucketPolicyStatus},
+		{"GetPublicAccessBlock", http.MethodGet, levelBucket, query("publicAccessBlock"), "s3:GetBucketPublicAccessBlock", s.getPublicAccessBlock},
+		{"PutPublicAccessBlock", http.MethodPut, levelBucket, query("publicAccessBlock"), "s3:PutBucketPublicAccessBlock", s.putPublicAccessBlock},
+		{"DeletePublicAccessBlock", http.MethodDelete, levelBucket, query("publicAccessBlock"), "s3:PutBucketPublicAccessBlock", s.deletePublicAccessBlock},
 		{"DeleteObjects", http.MethodPost, levelBucket, query("delete"), "s3:DeleteObject", s.deleteObjects},
 		{"ListObjectsV2", http.MethodGet, levelBucket, queryValue("list-type", "2"), "s3:ListBucket", s.listObjectsV2},
 		// Multipart uploads (multipart.go, copy.go).

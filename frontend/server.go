@@ -77,6 +77,8 @@ type server struct {
 	verifiers []verifier
 	router    *mux.Router
 
+	policies policyCache // parsed bucket policies (policy.go)
+
 	clientTimeout    time.Duration
 	clientMinRate    int64
 	defaultOwnership string

@@ -68,8 +68,6 @@ var featureHeaders = []featureHeader{
 	{name: "X-Amz-Object-Lock-Legal-Hold", ops: writeOps},
 	{name: "X-Amz-Bucket-Object-Lock-Enabled", ops: []string{"CreateBucket"}, ok: equalFold("false")},
 	{name: "X-Amz-Mfa", ops: everyOp},
-	{name: "X-Amz-Expected-Bucket-Owner", ops: everyOp},
-	{name: "X-Amz-Source-Expected-Bucket-Owner", ops: everyOp},
 	// Appends (issue: appendable objects) and conditional deletes.
 	{name: "X-Amz-Write-Offset-Bytes", ops: everyOp},
 	{name: "X-Amz-If-Match-Last-Modified-Time", ops: deleteOps},

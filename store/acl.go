@@ -129,6 +129,18 @@ func (a ACL) Public() bool {
 	})
 }
 
+// WithoutPublic is a without its grants to AllUsers and
+// AuthenticatedUsers (what IgnorePublicAcls leaves in force).
+func (a ACL) WithoutPublic() ACL {
+	out := ACL{Owner: a.Owner}
+	for _, g := range a.Grants {
+		if g.URI != GroupAllUsers && g.URI != GroupAuthenticatedUsers {
+			out.Grants = append(out.Grants, g)
+		}
+	}
+	return out
+}
+
 // Encode renders a for storage ("" for the zero ACL).
 func (a ACL) Encode() string {
 	if a.Owner == "" && len(a.Grants) == 0 {
