@@ -11,7 +11,7 @@ BENCH_HEAP ?= 2G
 BENCH_JSON ?= bench-results/bench.json
 BENCH_FLAGS ?=
 
-.PHONY: all build run test test-unit check bench bench-quick cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop clean
+.PHONY: all build run test test-unit check fuzz bench bench-quick cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop clean
 
 all: build
 
@@ -32,6 +32,17 @@ test: check
 ## test-unit: fast tests only (no Cassandra, no external clients)
 test-unit:
 	$(GO) test -race -count=1 -short ./...
+
+## fuzz: every Go fuzz target for FUZZTIME each (default 1m; CI runs 10s each)
+FUZZTIME ?= 1m
+FUZZ_TARGETS = ./policy:FuzzParse ./policy:FuzzWildcard ./frontend:FuzzPutBucketACL \
+	./sigv2:FuzzVerify ./sigv4:FuzzVerify ./sigv4:FuzzChunkedReader
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== fuzz $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 ## check: formatting and vet
 check:

@@ -220,6 +220,9 @@ func (s *server) aclFromBody(r *http.Request, owner string) (a store.ACL, ok boo
 	if err != nil || empty {
 		return a, false, err
 	}
+	if ns := doc.XMLName.Space; ns != "" && ns != s3NS {
+		return a, false, errMalformedACL
+	}
 	if doc.Owner.ID != "" && doc.Owner.ID != owner {
 		return a, false, errAccessDenied
 	}

@@ -75,7 +75,8 @@ func parseConditions(v json.RawMessage) ([]Condition, error) {
 		return nil, malformed("Invalid Condition block")
 	}
 	var out []Condition
-	for name, keys := range block {
+	for _, name := range sortedKeys(block) {
+		keys := block[name]
 		c := Condition{Operator: name}
 		base := strings.ToLower(name)
 		if set, rest, ok := strings.Cut(base, ":"); ok {
@@ -95,7 +96,8 @@ func parseConditions(v json.RawMessage) ([]Condition, error) {
 		if len(keys) == 0 {
 			return nil, malformed("Invalid Condition block: %s names no key", name)
 		}
-		for key, vals := range keys {
+		for _, key := range sortedKeys(keys) {
+			vals := keys[key]
 			if !validConditionKey(key) {
 				return nil, malformed("Policy has an invalid condition key: %s", key)
 			}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -21,7 +23,8 @@ func Parse(doc []byte, bucket string) (*Policy, error) {
 		return nil, malformed("This policy contains invalid Json")
 	}
 	p := &Policy{}
-	for name, v := range raw {
+	for _, name := range sortedKeys(raw) {
+		v := raw[name]
 		switch name {
 		case "Version":
 			if json.Unmarshal(v, &p.Version) != nil {
@@ -97,7 +100,8 @@ func parseStatement(doc json.RawMessage, bucket string) (Statement, error) {
 		return Statement{}, malformed("Invalid Statement")
 	}
 	var st Statement
-	for name, v := range raw {
+	for _, name := range sortedKeys(raw) {
+		v := raw[name]
 		var err error
 		switch name {
 		case "Sid":
@@ -185,7 +189,8 @@ func parsePrincipals(v json.RawMessage) (*Principals, error) {
 		return nil, malformed("Invalid principal in policy")
 	}
 	p := &Principals{}
-	for kind, ids := range m {
+	for _, kind := range sortedKeys(m) {
+		ids := m[kind]
 		if kind != "AWS" && kind != "CanonicalUser" {
 			return nil, malformed("Invalid principal in policy: unsupported principal type %s", kind)
 		}
@@ -264,4 +269,10 @@ func parseResources(v json.RawMessage, bucket string) ([]string, error) {
 		}
 	}
 	return list, nil
+}
+
+// sortedKeys are m's keys in order, so that a document with several
+// faults is always refused for the same one.
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }
