@@ -35,7 +35,7 @@ test-unit:
 
 ## fuzz: every Go fuzz target for FUZZTIME each (default 1m; CI runs 10s each)
 FUZZTIME ?= 1m
-FUZZ_TARGETS = ./policy:FuzzParse ./policy:FuzzWildcard ./frontend:FuzzPutBucketACL \
+FUZZ_TARGETS = ./policy:FuzzParse ./policy:FuzzWildcard ./frontend:FuzzPutBucketACL ./frontend:FuzzPutBucketPolicy \
 	./sigv2:FuzzVerify ./sigv4:FuzzVerify ./sigv4:FuzzChunkedReader
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
