@@ -19,30 +19,43 @@ import (
 // with its static map only: readers skip such a row (versionRows,
 // HeadObject), and the next DeleteObject or a newer entry replaces it.
 func (s *Store) PutObjectACL(ctx context.Context, obj store.Object, acl store.ACL) error {
+	enc := acl.Encode()
+	if enc == "" {
+		enc = store.PrivateACL(obj.Owner).Encode() // an entry must shadow the PUT's ACL
+	}
+	return s.setVersionEntry(ctx, obj, "ACL", "acls", enc)
+}
+
+// PutObjectTags sets the tags of the version obj names: an entry of the
+// partition's static tag_sets map (schema 0007), as PutObjectACL does.
+// An empty entry shadows the tags the PUT gave.
+func (s *Store) PutObjectTags(ctx context.Context, obj store.Object, tags store.Tags) error {
+	return s.setVersionEntry(ctx, obj, "tags", "tag_sets", tags.Encode())
+}
+
+// setVersionEntry writes enc as the entry of the static map column for
+// the version obj names, if it is still the current version (buckets are
+// not versioned): one replaced since obj was read is refused, and one
+// replaced after this read keeps an entry nobody reads.
+func (s *Store) setVersionEntry(ctx context.Context, obj store.Object, what, column, enc string) error {
 	b, err := s.bucket(ctx, obj.Bucket)
 	if err != nil {
 		return err
 	}
 	v, err := gocql.ParseUUID(obj.VersionID)
 	if err != nil {
-		return fmt.Errorf("set ACL of %q: version %q: %w", obj.Key, obj.VersionID, store.ErrNoSuchKey)
+		return fmt.Errorf("set %s of %q: version %q: %w", what, obj.Key, obj.VersionID, store.ErrNoSuchKey)
 	}
-	// Only the current version has an ACL to set (buckets are not
-	// versioned); one replaced since obj was read is refused, and one
-	// replaced after this read keeps an entry nobody reads.
 	rows, err := s.versionRows(ctx, b.id, obj.Key, 1)
 	if err != nil {
 		return err
 	}
 	if len(rows) == 0 || rows[0].version != v {
-		return fmt.Errorf("set ACL of %q: version %s is not current: %w", obj.Key, v, store.ErrNoSuchKey)
+		return fmt.Errorf("set %s of %q: version %s is not current: %w", what, obj.Key, v, store.ErrNoSuchKey)
 	}
-	enc := acl.Encode()
-	if enc == "" {
-		enc = store.PrivateACL(obj.Owner).Encode() // an entry must shadow the PUT's ACL
-	}
-	if err := s.exec(ctx, `UPDATE versions SET acls[?] = ? WHERE bucket_id = ? AND key = ?`, v, enc, b.id, []byte(obj.Key)); err != nil {
-		return fmt.Errorf("set ACL of %q: %w", obj.Key, err)
+	// column is one of two constants: never client input.
+	if err := s.exec(ctx, `UPDATE versions SET `+column+`[?] = ? WHERE bucket_id = ? AND key = ?`, v, enc, b.id, []byte(obj.Key)); err != nil {
+		return fmt.Errorf("set %s of %q: %w", what, obj.Key, err)
 	}
 	return nil
 }

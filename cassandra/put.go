@@ -100,7 +100,7 @@ func (s *Store) lockAndCommit(ctx context.Context, b bucketInfo, key string, row
 func (s *Store) newRow(in store.PutInput, inode gocql.UUID, blockSize int) versionRow {
 	row := versionRow{
 		version: s.newVersion(), inode: inode, size: in.Size, blockSize: blockSize,
-		owner: in.Owner, meta: in.Meta, acl: in.ACL.Encode(),
+		owner: in.Owner, meta: in.Meta, acl: in.ACL.Encode(), tags: in.Tags.Encode(),
 	}
 	row.created = row.version.Time().Truncate(time.Millisecond)
 	row.meta.User = maps.Clone(in.Meta.User) // the caller keeps its map

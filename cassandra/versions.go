@@ -36,6 +36,10 @@ type versionRow struct {
 	// with the row.
 	acl  string
 	acls map[gocql.UUID]string
+	// tags and tagSets are the version's tags (store.Tags.Encode), kept
+	// like acl and acls (schema 0007).
+	tags    string
+	tagSets map[gocql.UUID]string
 }
 
 // versionBaseCols are the columns a version's row is written with, but
@@ -45,29 +49,41 @@ type versionRow struct {
 const (
 	versionBaseCols = `version, inode, size, block_size, etag, owner, created,
 	content_type, content_encoding, content_disposition, content_language, cache_control, expires, user_meta,
-	checksum_algorithm, checksum_type, checksum, parts, upload_id, acl`
-	versionCols       = versionBaseCols + `, acls`
+	checksum_algorithm, checksum_type, checksum, parts, upload_id, acl, tags`
+	versionCols       = versionBaseCols + `, acls, tag_sets`
 	versionDataCols   = versionCols + `, data`
 	versionInsertCols = versionBaseCols + `, data`
-	versionMarks      = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+	versionMarks      = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 )
 
 func (r *versionRow) dest() []any {
 	return []any{&r.version, &r.inode, &r.size, &r.blockSize, &r.etag, &r.owner, &r.created,
 		&r.meta.ContentType, &r.meta.ContentEncoding, &r.meta.ContentDisposition, &r.meta.ContentLanguage,
 		&r.meta.CacheControl, &r.meta.Expires, &r.meta.User,
-		&r.checksum.Algorithm, &r.checksum.Type, &r.checksum.Value, &r.parts, &r.uploadID, &r.acl, &r.acls}
+		&r.checksum.Algorithm, &r.checksum.Type, &r.checksum.Value, &r.parts, &r.uploadID, &r.acl, &r.tags, &r.acls, &r.tagSets}
 }
 
 // effectiveACL is the version's ACL in force: the last one set with
 // PutObjectACL, else its PUT's (zero: private to its owner).
 func (r versionRow) effectiveACL() store.ACL {
-	enc := r.acl
-	if v, ok := r.acls[r.version]; ok {
-		enc = v
-	}
-	a, _ := store.DecodeACL(enc) // written by this package: cannot fail but by corruption (private then)
+	a, _ := store.DecodeACL(inForce(r.acl, r.acls, r.version)) // written by this package: cannot fail but by corruption (private then)
 	return a
+}
+
+// effectiveTags are the version's tags in force: the last ones set with
+// PutObjectTags, else its PUT's.
+func (r versionRow) effectiveTags() store.Tags {
+	t, _ := store.DecodeTags(inForce(r.tags, r.tagSets, r.version)) // written by this package
+	return t
+}
+
+// inForce is a version's value of a setting kept as a row column (what
+// its PUT gave) and a static map of later changes by version.
+func inForce(given string, changed map[gocql.UUID]string, version gocql.UUID) string {
+	if v, ok := changed[version]; ok {
+		return v
+	}
+	return given
 }
 
 // dataDest is dest and the inline bytes: the columns of versionDataCols.
@@ -94,7 +110,7 @@ func (r *versionRow) values() []any {
 		m.ContentType, orUnset(m.ContentEncoding), orUnset(m.ContentDisposition), orUnset(m.ContentLanguage),
 		orUnset(m.CacheControl), orUnset(m.Expires), user,
 		orUnset(r.checksum.Algorithm), orUnset(r.checksum.Type), orUnset(r.checksum.Value), orUnset(r.parts), upload,
-		orUnset(r.acl), data}
+		orUnset(r.acl), orUnset(r.tags), data}
 }
 
 // orUnset binds v, or leaves its column unwritten when v is the zero value
@@ -132,7 +148,7 @@ func (r versionRow) object(bucket, key string) store.Object {
 	return store.Object{
 		Bucket: bucket, Key: key, VersionID: r.version.String(),
 		Size: r.size, ETag: r.etag, LastModified: r.created, Owner: r.owner,
-		Meta: r.meta, Parts: r.parts, Checksum: r.checksum, Ref: r.ref(), ACL: r.effectiveACL(),
+		Meta: r.meta, Parts: r.parts, Checksum: r.checksum, Ref: r.ref(), ACL: r.effectiveACL(), Tags: r.effectiveTags(),
 	}
 }
 
@@ -166,7 +182,7 @@ func (s *Store) versionRows(ctx context.Context, bucketID gocql.UUID, key string
 		if len(r.meta.User) == 0 {
 			r.meta.User = nil
 		}
-		if r.version != (gocql.UUID{}) { // not a partition left with its static ACLs only
+		if r.version != (gocql.UUID{}) { // not a partition left with its static maps only
 			rows = append(rows, r)
 		}
 		r = versionRow{}

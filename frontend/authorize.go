@@ -37,6 +37,9 @@ var scopedNeeds = map[string]store.Permission{
 	"s3:DeleteObject":               store.PermWrite,
 	"s3:AbortMultipartUpload":       store.PermWrite,
 	"s3:PutObjectAcl":               store.PermWrite,
+	"s3:GetObjectTagging":           store.PermRead,
+	"s3:PutObjectTagging":           store.PermWrite,
+	"s3:DeleteObjectTagging":        store.PermWrite,
 }
 
 // bucketNeeds is the bucket ACL permission a principal other than the
@@ -54,12 +57,16 @@ var bucketNeeds = map[string]store.ACLPermission{
 	"s3:PutBucketAcl":               store.PermACLWriteACP,
 }
 
-// objectNeeds is the object permission each object-level read needs: it
-// is decided on the object itself (its owner, Object Ownership).
+// objectNeeds is the object permission each action on an object itself
+// needs: it is decided on the object (its owner, Object Ownership). ""
+// means no ACL grant gives it (tags: the owner's, or a policy's).
 var objectNeeds = map[string]store.ACLPermission{
-	"s3:GetObject":    store.PermACLRead,
-	"s3:GetObjectAcl": store.PermACLReadACP,
-	"s3:PutObjectAcl": store.PermACLWriteACP,
+	"s3:GetObject":           store.PermACLRead,
+	"s3:GetObjectAcl":        store.PermACLReadACP,
+	"s3:PutObjectAcl":        store.PermACLWriteACP,
+	"s3:GetObjectTagging":    "",
+	"s3:PutObjectTagging":    "",
+	"s3:DeleteObjectTagging": "",
 }
 
 // ownerOnly are the actions only the bucket's owner may take, whatever
@@ -76,7 +83,8 @@ var ownerOnly = map[string]bool{
 func objectResource(action string) bool {
 	switch action {
 	case "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
-		"s3:ListMultipartUploadParts", "s3:GetObjectAcl", "s3:PutObjectAcl":
+		"s3:ListMultipartUploadParts", "s3:GetObjectAcl", "s3:PutObjectAcl",
+		"s3:GetObjectTagging", "s3:PutObjectTagging", "s3:DeleteObjectTagging":
 		return true
 	}
 	return false
@@ -157,6 +165,7 @@ type request struct {
 	id          identity
 	action      string
 	bucket, key string
+	tags        store.Tags // the object's, for object actions on an existing one
 }
 
 // rules are what a bucket holds that decides access: its policy, its
@@ -250,8 +259,8 @@ func (s *server) decide(q request) (store.Bucket, error) {
 
 // decideObject is the rule for the actions on an object itself (reading
 // it, reading or replacing its ACL):
-//   - An explicit Deny in the bucket's policy wins (decided before the
-//     object is read).
+//   - An explicit Deny in the bucket's policy wins (decided once the
+//     object is read: conditions may name its tags).
 //   - The object's owner may take them (with BucketOwnerEnforced the
 //     bucket's owner owns every object).
 //   - A policy Allow counts on objects the bucket's owner owns: a bucket
@@ -273,15 +282,18 @@ func (s *server) decideObject(q request) (store.Bucket, store.Object, error) {
 	if err != nil {
 		return b, store.Object{}, err
 	}
+	obj, err := s.store.HeadObject(ctx, q.bucket, q.key)
+	if err != nil && !errors.Is(err, store.ErrNoSuchKey) {
+		return b, obj, err
+	}
+	if err == nil {
+		q.tags = obj.Tags // s3:ExistingObjectTag/<key>
+	}
 	d := s.policyDecision(rl, q, b)
 	if d == policy.Denied {
 		return b, store.Object{}, errAccessDenied
 	}
-	obj, err := s.store.HeadObject(ctx, q.bucket, q.key)
-	if err != nil {
-		if !errors.Is(err, store.ErrNoSuchKey) {
-			return b, obj, err
-		}
+	if err != nil { // no such key
 		list := q
 		list.action, list.key = "s3:ListBucket", ""
 		if _, lerr := s.decide(list); lerr != nil {
@@ -290,12 +302,13 @@ func (s *server) decideObject(q request) (store.Bucket, store.Object, error) {
 		return b, obj, err
 	}
 	owner := s.objectOwner(b, obj)
+	need := objectNeeds[q.action]
 	switch {
 	case !q.id.Anonymous && owner == q.id.Tenant:
 		return b, obj, nil
 	case d == policy.Allowed && owner == b.Owner:
 		return b, obj, nil
-	case rl.acl(s.objectACL(b, obj)).Allows(q.id.Tenant, objectNeeds[q.action]):
+	case need != "" && rl.acl(s.objectACL(b, obj)).Allows(q.id.Tenant, need):
 		return b, obj, nil
 	}
 	return b, obj, errAccessDenied

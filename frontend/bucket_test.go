@@ -156,8 +156,11 @@ func TestRoutes(t *testing.T) {
 		{http.MethodPost, "/bucket?uploadId=x", http.StatusMethodNotAllowed, "MethodNotAllowed"},
 		{http.MethodGet, "/bucket?partNumber=1", http.StatusMethodNotAllowed, "MethodNotAllowed"},
 		{http.MethodGet, "/bucket/key?partNumber=1&versionId=x", http.StatusNotImplemented, "NotImplemented"},
-		{http.MethodPut, "/bucket/key?tagging", http.StatusNotImplemented, "NotImplemented"},
-		{http.MethodGet, "/bucket/key?tagging", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodPut, "/bucket/key?tagging", http.StatusBadRequest, "MalformedXML"}, // no document
+		{http.MethodGet, "/bucket?tagging", http.StatusNotFound, "NoSuchTagSet"},
+		{http.MethodGet, "/bucket/key?tagging&versionId=x", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodGet, "/bucket/key?acl&versionId=x", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodDelete, "/bucket/key?versionId=x", http.StatusNotImplemented, "NotImplemented"},
 		{http.MethodDelete, "/bucket?cors", http.StatusNotImplemented, "NotImplemented"},
 		{http.MethodPost, "/bucket", http.StatusNotImplemented, "NotImplemented"},
 	} {

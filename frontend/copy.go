@@ -180,11 +180,16 @@ func (s *server) copyObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	tags, err := copyTags(r, src)
+	if err != nil {
+		return err
+	}
 	in := store.PutInput{
 		Bucket:      ri.addr.Bucket,
 		Key:         ri.addr.Key,
 		Owner:       owner,
 		ACL:         acl,
+		Tags:        tags,
 		Size:        src.Size,
 		Meta:        meta,
 		IfNoneMatch: conds.ifNoneMatch,

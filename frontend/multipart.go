@@ -173,11 +173,16 @@ func (s *server) createMultipartUpload(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
+	tags, err := headerTags(r)
+	if err != nil {
+		return err
+	}
 	up, err := s.store.CreateMultipartUpload(r.Context(), store.CreateUploadInput{
 		Bucket:            ri.addr.Bucket,
 		Key:               ri.addr.Key,
 		Owner:             owner,
 		ACL:               acl,
+		Tags:              tags,
 		Meta:              meta,
 		ChecksumAlgorithm: alg,
 		ChecksumType:      typ,

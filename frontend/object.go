@@ -43,11 +43,16 @@ func (s *server) putObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	tags, err := headerTags(r)
+	if err != nil {
+		return err
+	}
 	obj, err := s.store.PutObject(r.Context(), store.PutInput{
 		Bucket:            ri.addr.Bucket,
 		Key:               ri.addr.Key,
 		Owner:             owner,
 		ACL:               acl,
+		Tags:              tags,
 		Size:              p.size,
 		Meta:              meta,
 		ContentMD5:        sum,
@@ -113,6 +118,7 @@ func (s *server) serveObject(w http.ResponseWriter, r *http.Request, body bool) 
 		rng = byteRange{0, obj.Size}
 	}
 	setObjectHeaders(h, obj)
+	setTaggingCount(h, obj)
 	if !partial && strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
 		setChecksumHeaders(h, obj.Checksum)
 	}

@@ -149,6 +149,9 @@ func (s *server) policyRequest(q request) policy.Request {
 		req.Principal = q.id.Tenant
 	}
 	req.Context = conditionKeys(q.r, q.id, q.action, s.now())
+	for _, t := range q.tags {
+		req.Context["s3:existingobjecttag/"+strings.ToLower(t.Key)] = []string{t.Value}
+	}
 	return req
 }
 
@@ -193,6 +196,14 @@ func conditionKeys(r *http.Request, id identity, action string, now time.Time) m
 				ctx["s3:"+name] = v[:1]
 			}
 		}
+	}
+	if tags, err := store.DecodeTags(r.Header.Get("X-Amz-Tagging")); err == nil && len(tags) > 0 {
+		keys := make([]string, 0, len(tags))
+		for _, t := range tags {
+			ctx["s3:requestobjecttag/"+strings.ToLower(t.Key)] = []string{t.Value}
+			keys = append(keys, t.Key)
+		}
+		ctx["s3:requestobjecttagkeys"] = keys
 	}
 	for name, vals := range r.Header {
 		lname := strings.ToLower(name)

@@ -28,6 +28,9 @@ const anyLevel level = -1
 // x-amz-copy-source must never store an empty object.
 func (s *server) routes() *mux.Router {
 	table := []route{
+		// Versions are not built yet: a request naming one is refused
+		// whatever else it asks, never answered for the current version.
+		{"NotImplemented", "", anyLevel, query("versionId"), "", s.notImplemented},
 		// Sub-resources we answer.
 		{"GetBucketLocation", http.MethodGet, levelBucket, query("location"), "s3:GetBucketLocation", s.getBucketLocation},
 		{"GetBucketAcl", http.MethodGet, levelBucket, query("acl"), "s3:GetBucketAcl", s.getBucketACL},
@@ -44,6 +47,12 @@ func (s *server) routes() *mux.Router {
 		{"GetPublicAccessBlock", http.MethodGet, levelBucket, query("publicAccessBlock"), "s3:GetBucketPublicAccessBlock", s.getPublicAccessBlock},
 		{"PutPublicAccessBlock", http.MethodPut, levelBucket, query("publicAccessBlock"), "s3:PutBucketPublicAccessBlock", s.putPublicAccessBlock},
 		{"DeletePublicAccessBlock", http.MethodDelete, levelBucket, query("publicAccessBlock"), "s3:PutBucketPublicAccessBlock", s.deletePublicAccessBlock},
+		{"GetObjectTagging", http.MethodGet, levelObject, query("tagging"), "s3:GetObjectTagging", s.getObjectTagging},
+		{"PutObjectTagging", http.MethodPut, levelObject, query("tagging"), "s3:PutObjectTagging", s.putObjectTagging},
+		{"DeleteObjectTagging", http.MethodDelete, levelObject, query("tagging"), "s3:DeleteObjectTagging", s.deleteObjectTagging},
+		{"GetBucketTagging", http.MethodGet, levelBucket, query("tagging"), "s3:GetBucketTagging", s.getBucketTagging},
+		{"PutBucketTagging", http.MethodPut, levelBucket, query("tagging"), "s3:PutBucketTagging", s.putBucketTagging},
+		{"DeleteBucketTagging", http.MethodDelete, levelBucket, query("tagging"), "s3:PutBucketTagging", s.deleteBucketTagging},
 		{"DeleteObjects", http.MethodPost, levelBucket, query("delete"), "s3:DeleteObject", s.deleteObjects},
 		{"ListObjectsV2", http.MethodGet, levelBucket, queryValue("list-type", "2"), "s3:ListBucket", s.listObjectsV2},
 		// Multipart uploads (multipart.go, copy.go).

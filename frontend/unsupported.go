@@ -47,8 +47,6 @@ var featureHeaders = []featureHeader{
 	{name: "X-Amz-Storage-Class", ops: writeOps, ok: func(v string) bool { return v == "STANDARD" },
 		err: errInvalidStorageClass.withMessage("The storage class you specified is not valid: this endpoint stores STANDARD only")},
 	// Tags (issue: versioning, object lock and tags).
-	{name: "X-Amz-Tagging", ops: writeOps},
-	{name: "X-Amz-Tagging-Directive", ops: []string{"CopyObject"}, ok: equalFold("COPY")},
 	// Server-side encryption (issue: SSE-C, SSE-S3, SSE-KMS).
 	{name: "X-Amz-Server-Side-Encryption", ops: slices.Concat(writeOps, []string{"UploadPart"})},
 	{name: "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", ops: writeOps},

@@ -65,7 +65,8 @@ type Multipart interface {
 type CreateUploadInput struct {
 	Bucket, Key, Owner string
 	Meta               Meta
-	ACL                ACL // the object's, once completed
+	ACL                ACL  // the object's, once completed
+	Tags               Tags // the object's, once completed
 	// ChecksumAlgorithm requested for the parts ("" for none) and the type
 	// of the object's checksum ("COMPOSITE" or "FULL_OBJECT").
 	ChecksumAlgorithm, ChecksumType string
@@ -77,6 +78,7 @@ type Upload struct {
 	Initiated                       time.Time // UTC, millisecond precision
 	Meta                            Meta
 	ACL                             ACL
+	Tags                            Tags
 	ChecksumAlgorithm, ChecksumType string
 }
 

@@ -20,6 +20,8 @@ const (
 	// SettingPublicAccessBlock is the PublicAccessBlock configuration
 	// (PublicAccessBlock.Encode); absent: none, nothing blocked.
 	SettingPublicAccessBlock = "publicAccessBlock"
+	// SettingTagging is the bucket's tag set (Tags.Encode); absent: none.
+	SettingTagging = "tagging"
 )
 
 // ACL is the bucket's ACL, its owner's private one when none was set.

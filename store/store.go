@@ -96,6 +96,11 @@ type Objects interface {
 	// it, and it is never lost to one committed meanwhile.
 	// Errors: ErrNoSuchKey (the version is gone).
 	PutObjectACL(ctx context.Context, obj Object, acl ACL) error
+
+	// PutObjectTags replaces the tags of the version obj describes (nil
+	// removes them), on the same terms as PutObjectACL.
+	// Errors: ErrNoSuchKey (the version is gone).
+	PutObjectTags(ctx context.Context, obj Object, tags Tags) error
 }
 
 // Bucket is a named container owned by one tenant.
@@ -142,6 +147,9 @@ type Object struct {
 	// ACL is the version's ACL in force: the last PutObjectACL's, else
 	// its PUT's (zero: private to Owner).
 	ACL ACL
+	// Tags are the version's tags in force: the last PutObjectTags', else
+	// its PUT's.
+	Tags Tags
 
 	// Ref locates the bytes for ReadObject. It belongs to the store that
 	// returned the Object; other packages only carry it back.
@@ -172,6 +180,8 @@ type PutInput struct {
 	IfNoneMatch, IfMatch string
 	// ACL is the new version's ACL (zero: private to Owner).
 	ACL ACL
+	// Tags are the new version's tags.
+	Tags Tags
 }
 
 // Checksum is an additional object checksum as S3 names it.

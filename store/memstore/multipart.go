@@ -55,7 +55,7 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, in store.CreateUpload
 	}
 	u := &upload{info: store.Upload{
 		Bucket: in.Bucket, Key: in.Key, UploadID: id, Owner: in.Owner, Initiated: now(),
-		Meta: in.Meta, ChecksumAlgorithm: in.ChecksumAlgorithm, ChecksumType: in.ChecksumType, ACL: in.ACL,
+		Meta: in.Meta, ChecksumAlgorithm: in.ChecksumAlgorithm, ChecksumType: in.ChecksumType, ACL: in.ACL, Tags: in.Tags.Sorted(),
 	}, parts: make(map[int]*part)}
 	u.info.Meta.User = cloneUser(in.Meta.User)
 	b.uploads[id] = u
@@ -210,7 +210,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, in store.CompleteIn
 	v.obj = store.Object{
 		Bucket: in.Bucket, Key: in.Key, VersionID: id, Size: size, ETag: etag,
 		LastModified: now(), Owner: u.info.Owner, Meta: u.info.Meta, Parts: len(parts),
-		Checksum: cs, ACL: u.info.ACL, Ref: v,
+		Checksum: cs, ACL: u.info.ACL, Tags: u.info.Tags, Ref: v,
 	}
 	v.obj.Meta.User = cloneUser(u.info.Meta.User)
 	b.commit(in.Key, v)

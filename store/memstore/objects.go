@@ -37,6 +37,7 @@ type partData struct {
 func (v *version) object() store.Object {
 	o := v.obj
 	o.Meta.User = cloneUser(o.Meta.User)
+	o.Tags = slices.Clone(o.Tags)
 	return o
 }
 
@@ -96,6 +97,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 		Meta:         in.Meta,
 		Checksum:     cs,
 		ACL:          in.ACL,
+		Tags:         in.Tags.Sorted(),
 		Ref:          v,
 	}
 	v.obj.Meta.User = cloneUser(in.Meta.User)
@@ -263,10 +265,23 @@ func (c ctxReader) Read(p []byte) (int, error) {
 }
 
 // PutObjectACL sets the ACL of the version obj names, if it is still
-// stored (the current version, or one a reader still holds).
+// the current version.
 func (s *Store) PutObjectACL(ctx context.Context, obj store.Object, acl store.ACL) error {
+	return s.setCurrent(ctx, obj, "ACL", func(o *store.Object) { o.ACL = acl })
+}
+
+// PutObjectTags sets the tags of the version obj names, if it is still
+// the current version.
+func (s *Store) PutObjectTags(ctx context.Context, obj store.Object, tags store.Tags) error {
+	return s.setCurrent(ctx, obj, "tags", func(o *store.Object) { o.Tags = tags.Sorted() })
+}
+
+// setCurrent applies set to the current version of obj's key if it is
+// the version obj names. Readers holding the version see the change: a
+// Cassandra store's readers would too, once they read again.
+func (s *Store) setCurrent(ctx context.Context, obj store.Object, what string, set func(*store.Object)) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("set ACL of %s/%s: %w", obj.Bucket, obj.Key, err)
+		return fmt.Errorf("set %s of %s/%s: %w", what, obj.Bucket, obj.Key, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -276,8 +291,8 @@ func (s *Store) PutObjectACL(ctx context.Context, obj store.Object, acl store.AC
 	}
 	cur, ok := b.objects[obj.Key]
 	if !ok || cur.obj.VersionID != obj.VersionID {
-		return fmt.Errorf("set ACL of %s/%s version %s: %w", obj.Bucket, obj.Key, obj.VersionID, store.ErrNoSuchKey)
+		return fmt.Errorf("set %s of %s/%s version %s: %w", what, obj.Bucket, obj.Key, obj.VersionID, store.ErrNoSuchKey)
 	}
-	cur.obj.ACL = acl
+	set(&cur.obj)
 	return nil
 }

@@ -64,6 +64,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts Options) {
 	t.Run("MissingBucket", s.testMissingBucket)
 	t.Run("BucketSettings", s.testBucketSettings)
 	t.Run("ObjectACL", s.testObjectACL)
+	t.Run("ObjectTags", s.testObjectTags)
 	t.Run("RoundTrip", s.testRoundTrip)
 	t.Run("Ranges", s.testRanges)
 	t.Run("Overwrite", s.testOverwrite)
