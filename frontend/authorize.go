@@ -38,6 +38,7 @@ var scopedNeeds = map[string]store.Permission{
 	"s3:AbortMultipartUpload":       store.PermWrite,
 	"s3:PutObjectAcl":               store.PermWrite,
 	"s3:GetObjectTagging":           store.PermRead,
+	"s3:GetObjectAttributes":        store.PermRead,
 	"s3:PutObjectTagging":           store.PermWrite,
 	"s3:DeleteObjectTagging":        store.PermWrite,
 }
@@ -63,6 +64,7 @@ var bucketNeeds = map[string]store.ACLPermission{
 var objectNeeds = map[string]store.ACLPermission{
 	"s3:GetObject":           store.PermACLRead,
 	"s3:GetObjectAcl":        store.PermACLReadACP,
+	"s3:GetObjectAttributes": store.PermACLRead,
 	"s3:PutObjectAcl":        store.PermACLWriteACP,
 	"s3:GetObjectTagging":    "",
 	"s3:PutObjectTagging":    "",
@@ -84,7 +86,7 @@ func objectResource(action string) bool {
 	switch action {
 	case "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
 		"s3:ListMultipartUploadParts", "s3:GetObjectAcl", "s3:PutObjectAcl",
-		"s3:GetObjectTagging", "s3:PutObjectTagging", "s3:DeleteObjectTagging":
+		"s3:GetObjectTagging", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:GetObjectAttributes":
 		return true
 	}
 	return false

@@ -47,6 +47,7 @@ func (s *server) routes() *mux.Router {
 		{"GetPublicAccessBlock", http.MethodGet, levelBucket, query("publicAccessBlock"), "s3:GetBucketPublicAccessBlock", s.getPublicAccessBlock},
 		{"PutPublicAccessBlock", http.MethodPut, levelBucket, query("publicAccessBlock"), "s3:PutBucketPublicAccessBlock", s.putPublicAccessBlock},
 		{"DeletePublicAccessBlock", http.MethodDelete, levelBucket, query("publicAccessBlock"), "s3:PutBucketPublicAccessBlock", s.deletePublicAccessBlock},
+		{"GetObjectAttributes", http.MethodGet, levelObject, query("attributes"), "s3:GetObjectAttributes", s.getObjectAttributes},
 		{"GetObjectTagging", http.MethodGet, levelObject, query("tagging"), "s3:GetObjectTagging", s.getObjectTagging},
 		{"PutObjectTagging", http.MethodPut, levelObject, query("tagging"), "s3:PutObjectTagging", s.putObjectTagging},
 		{"DeleteObjectTagging", http.MethodDelete, levelObject, query("tagging"), "s3:DeleteObjectTagging", s.deleteObjectTagging},

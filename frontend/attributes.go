@@ -1,0 +1,145 @@
+package frontend
+
+import (
+	"context"
+	"encoding/xml"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/amphora-s3/amphora/store"
+)
+
+// GetObjectAttributes (GET /bucket/key?attributes): the attributes
+// x-amz-object-attributes names, of the current version. ObjectParts
+// pages through a multipart object's parts with x-amz-max-parts and
+// x-amz-part-number-marker.
+
+type objectAttributes struct {
+	XMLName      xml.Name             `xml:"http://s3.amazonaws.com/doc/2006-03-01/ GetObjectAttributesResponse"`
+	ETag         string               `xml:",omitempty"`
+	Checksum     *attributesChecksum  `xml:",omitempty"`
+	ObjectParts  *attributesPartsList `xml:",omitempty"`
+	StorageClass string               `xml:",omitempty"`
+	ObjectSize   *int64               `xml:",omitempty"`
+}
+
+type attributesChecksum struct {
+	mpChecksums
+	ChecksumType string `xml:",omitempty"`
+}
+
+type attributesPartsList struct {
+	IsTruncated          bool
+	MaxParts             int
+	NextPartNumberMarker int
+	PartNumberMarker     int
+	Parts                []attributesPart `xml:"Part"`
+	PartsCount           int
+}
+
+type attributesPart struct {
+	PartNumber int
+	Size       int64
+}
+
+// attributeNames are the attributes S3 defines.
+var attributeNames = map[string]bool{"ETag": true, "Checksum": true, "ObjectParts": true, "StorageClass": true, "ObjectSize": true}
+
+// partLookups bounds the concurrent part lookups of one ObjectParts page.
+const partLookups = 16
+
+func (s *server) getObjectAttributes(w http.ResponseWriter, r *http.Request) error {
+	obj := *info(r).object
+	want := map[string]bool{}
+	for _, v := range r.Header.Values("X-Amz-Object-Attributes") {
+		for name := range strings.SplitSeq(v, ",") {
+			name = strings.TrimSpace(name)
+			if !attributeNames[name] {
+				return errInvalidArgument.withMessage("Invalid attribute name specified.")
+			}
+			want[name] = true
+		}
+	}
+	if len(want) == 0 {
+		return errInvalidArgument.withMessage("Invalid attribute name specified.")
+	}
+	var doc objectAttributes
+	if want["ETag"] {
+		doc.ETag = obj.ETag
+	}
+	if want["Checksum"] && obj.Checksum.Algorithm != "" {
+		doc.Checksum = &attributesChecksum{mpChecksumsOf(obj.Checksum), obj.Checksum.Type}
+	}
+	if want["StorageClass"] {
+		doc.StorageClass = "STANDARD"
+	}
+	if want["ObjectSize"] {
+		doc.ObjectSize = &obj.Size
+	}
+	if want["ObjectParts"] && obj.Parts > 0 {
+		parts, err := s.attributesParts(r, obj)
+		if err != nil {
+			return err
+		}
+		doc.ObjectParts = parts
+	}
+	w.Header().Set("Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat))
+	writeXML(w, http.StatusOK, doc)
+	return nil
+}
+
+// attributesParts is the page of obj's parts the request asks for.
+func (s *server) attributesParts(r *http.Request, obj store.Object) (*attributesPartsList, error) {
+	q := map[string][]string{}
+	if v := r.Header.Get("X-Amz-Max-Parts"); v != "" {
+		q["max-parts"] = []string{v}
+	}
+	if v := r.Header.Get("X-Amz-Part-Number-Marker"); v != "" {
+		q["part-number-marker"] = []string{v}
+	}
+	maxParts, err := mpListLimit(q, "max-parts", maxListParts)
+	if err != nil {
+		return nil, err
+	}
+	marker, err := mpListLimit(q, "part-number-marker", store.MaxPartNumber)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := q["part-number-marker"]; !ok {
+		marker = 0
+	}
+	out := &attributesPartsList{MaxParts: maxParts, PartNumberMarker: marker, PartsCount: obj.Parts}
+	first, last := marker+1, min(marker+maxParts, obj.Parts)
+	if first > last {
+		return out, nil
+	}
+	out.Parts = make([]attributesPart, last-first+1)
+	errs := make([]error, len(out.Parts))
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	sem := make(chan struct{}, partLookups)
+	var wg sync.WaitGroup
+	for i := range out.Parts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			n := first + i
+			_, size, err := s.store.ObjectPart(ctx, obj, n)
+			out.Parts[i], errs[i] = attributesPart{PartNumber: n, Size: size}, err
+			if err != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.IsTruncated = last < obj.Parts
+	out.NextPartNumberMarker = last
+	return out, nil
+}
