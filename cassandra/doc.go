@@ -25,8 +25,10 @@
 //	access_keys_by_account ((account)), id                   an account's keys
 //
 // versions rows also carry the additional checksum (algorithm, type,
-// value) and, for a completed multipart upload, parts (> 0: inode then
-// names a manifest, not blocks) and upload_id. gc_queue entries carry
+// value), the ACL and tags the version's write gave it (acl, tags) and,
+// for a completed multipart upload, parts (> 0: inode then names a
+// manifest, not blocks) and upload_id; the partition has two static maps
+// of later changes, acls and tag_sets (below). gc_queue entries carry
 // upload_id, part and parts for the multipart kinds below.
 //
 // Buckets. A name is claimed with INSERT ... IF NOT EXISTS (a Paxos
@@ -245,6 +247,23 @@
 // frontend's bucket cache for up to BucketCacheTTL (1 s by default): a
 // PUT in that window commits into the dead incarnation, like a PUT racing
 // DeleteBucket (above), and its rows are reclaimed by the sweeper.
+//
+// # Object ACLs and tags
+//
+// A committed versions row is never updated. The ACL and tags a write
+// gives its version are columns of that row (acl, tags; unset for the
+// private default and for none). PutObjectAcl and PutObjectTagging write
+// an entry of the partition's static map (acls, tag_sets) keyed by the
+// version they are for, after checking that version is the current one;
+// an empty entry shadows the row's value. HeadObject's one LIMIT 1 read
+// returns the row and both maps, so the values in force cost no extra
+// round trip. A later commit writes another version, which has no entry:
+// it neither loses the change (the entry is for a version the commit does
+// not touch) nor inherits it. A partition tombstone (DeleteObject) takes
+// the maps with it; a change racing a delete can leave a partition with
+// static cells only, which readers skip (it has no clustering row) and the
+// next write or delete replaces. Entries of versions replaced since stay
+// until the key is deleted: small, and never read.
 //
 // # Garbage collection
 //
