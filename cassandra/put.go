@@ -52,7 +52,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	cond := condition{ifNoneMatch: in.IfNoneMatch, ifMatch: in.IfMatch}
 	var early *earlyRead
 	if !cond.set() {
-		early = s.readEarly(ctx, b, in.Key) // overlaps the block writes
+		early = s.readEarly(ctx, b, in.Key, row) // overlaps the block writes
 	}
 	sum, written, err := s.writeBlocks(ctx, inode, in.Body, in.Size, intent)
 	if err == nil && in.ContentMD5 != nil && !bytes.Equal(sum, in.ContentMD5) {
@@ -110,10 +110,11 @@ func (s *Store) newRow(in store.PutInput, inode gocql.UUID, blockSize int) versi
 	return row
 }
 
-// queueReplaced queues the rows with blocks as garbage (rows without
-// any have nothing to reclaim; the upload's intent repairs the listing).
-func (s *Store) queueReplaced(ctx context.Context, b bucketInfo, key string, rows []versionRow) error {
-	for _, r := range rows {
+// queueReplaced queues the rows a commit of row replaces (replacedBy)
+// that have blocks as garbage (rows without any have nothing to reclaim;
+// the upload's intent repairs the listing).
+func (s *Store) queueReplaced(ctx context.Context, b bucketInfo, key string, row versionRow, rows []versionRow) error {
+	for _, r := range replacedBy(row, rows) {
 		if !r.hasBlocks() {
 			continue
 		}
@@ -138,7 +139,7 @@ type earlyRead struct {
 	queued bool // rows read and their garbage queued
 }
 
-func (s *Store) readEarly(ctx context.Context, b bucketInfo, key string) *earlyRead {
+func (s *Store) readEarly(ctx context.Context, b bucketInfo, key string, row versionRow) *earlyRead {
 	e := &earlyRead{done: make(chan struct{})}
 	go func() {
 		defer close(e.done)
@@ -147,7 +148,7 @@ func (s *Store) readEarly(ctx context.Context, b bucketInfo, key string) *earlyR
 		if err != nil {
 			return // commit reads again, and reports its own error
 		}
-		if s.queueReplaced(ctx, b, key, rows) == nil {
+		if s.queueReplaced(ctx, b, key, row, rows) == nil {
 			e.rows, e.queued = rows, true
 		}
 	}()
@@ -168,15 +169,17 @@ func (e *earlyRead) result() (at time.Time, rows []versionRow, queued bool) {
 const insertVersion = `INSERT INTO versions (bucket_id, key, ` + versionInsertCols + `) VALUES (?, ?, ` + versionMarks + `)`
 
 // commit makes row the current version of key: (1) read the existing
-// rows, decide cond on them and queue their inodes, (2) in one
-// single-partition batch insert row and delete every older row (the
-// commit point), (3) upsert the listing row. attempted reports whether
+// rows, decide cond on them and queue the inodes of those it replaces
+// (replacedBy), (2) in one single-partition batch insert row and delete
+// the rows it replaces (the commit point), (3) upsert the listing row. attempted reports whether
 // step 2 was sent: after that a failure is ambiguous and the blocks must
 // stay until the sweeper decides.
 // early, when not nil, is step 1 already under way (readEarly).
 func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versionRow, intent *gcEntry, cond condition, early *earlyRead) (attempted bool, err error) {
+	var rows []versionRow
 	for {
-		readAt, rows, queued := early.result()
+		readAt, read, queued := early.result()
+		rows = read
 		early = nil // a repeated read is done here
 		if !queued {
 			readAt = time.Now()
@@ -195,7 +198,7 @@ func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versio
 			return false, nil
 		}
 		if !queued {
-			if err := s.queueReplaced(ctx, b, key, rows); err != nil {
+			if err := s.queueReplaced(ctx, b, key, row, rows); err != nil {
 				return false, err
 			}
 		}
@@ -216,10 +219,8 @@ func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versio
 	batch := s.sess.Batch(gocql.UnloggedBatch).WithContext(ctx).WithTimestamp(writeTime(row.version))
 	batch.Entries = append(batch.Entries,
 		gocql.BatchEntry{Idempotent: true, Stmt: insertVersion,
-			Args: append([]any{b.id, []byte(key)}, row.values()...)},
-		gocql.BatchEntry{Idempotent: true, Stmt: `DELETE FROM versions WHERE bucket_id = ? AND key = ? AND version < ?`,
-			Args: []any{b.id, []byte(key), row.version}},
-	)
+			Args: append([]any{b.id, []byte(key)}, row.values()...)})
+	batch.Entries = append(batch.Entries, replacedDeletes(b, key, row, rows)...)
 	if err := batch.Exec(); err != nil {
 		return true, fmt.Errorf("commit version of %q: %w", key, err)
 	}
@@ -337,4 +338,23 @@ func (s *Store) abandon(intent *gcEntry, written int) {
 			s.log.Warn().Err(err).Str("inode", e.inode.String()).Msg("dequeue failed upload")
 		}
 	})
+}
+
+// replacedDeletes are the commit batch's deletes of the rows a commit of
+// row replaces: one range tombstone below row when every row is replaced
+// (a bucket never versioned; it also covers rows committed meanwhile that
+// the read did not see, whose own intents reclaim them), else one row
+// tombstone each.
+func replacedDeletes(b bucketInfo, key string, row versionRow, rows []versionRow) []gocql.BatchEntry {
+	garbage := replacedBy(row, rows)
+	if len(garbage) == len(rows) {
+		return []gocql.BatchEntry{{Idempotent: true, Stmt: `DELETE FROM versions WHERE bucket_id = ? AND key = ? AND version < ?`,
+			Args: []any{b.id, []byte(key), row.version}}}
+	}
+	out := make([]gocql.BatchEntry, 0, len(garbage))
+	for _, r := range garbage {
+		out = append(out, gocql.BatchEntry{Idempotent: true, Stmt: `DELETE FROM versions WHERE bucket_id = ? AND key = ? AND version = ?`,
+			Args: []any{b.id, []byte(key), r.version}})
+	}
+	return out
 }

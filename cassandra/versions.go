@@ -289,13 +289,14 @@ func (s *Store) enqueueGarbage(ctx context.Context, b bucketInfo, key string, r 
 	return s.enqueue(ctx, s.newEntry(kindGarbage, b, key, r))
 }
 
-// cleanupOlder removes every row older than rows[0] (rows newest first),
-// queueing their inodes first.
+// cleanupOlder removes the rows garbageRows names (with a bucket never
+// versioned: every row older than rows[0]), queueing their inodes first.
 func (s *Store) cleanupOlder(ctx context.Context, b bucketInfo, key string, rows []versionRow) error {
 	if len(rows) < 2 {
 		return nil
 	}
-	for _, r := range rows[1:] {
+	garbage := garbageRows(rows)
+	for _, r := range garbage {
 		if !r.hasBlocks() {
 			continue // an inline or empty version: its row is all there is
 		}
@@ -303,12 +304,7 @@ func (s *Store) cleanupOlder(ctx context.Context, b bucketInfo, key string, rows
 			return err
 		}
 	}
-	err := s.exec(ctx, `DELETE FROM versions USING TIMESTAMP ? WHERE bucket_id = ? AND key = ? AND version < ?`,
-		writeTime(rows[0].version), b.id, []byte(key), rows[0].version)
-	if err != nil {
-		return fmt.Errorf("delete old versions of %q: %w", key, err)
-	}
-	return nil
+	return s.deleteRows(ctx, b, key, rows[0].version, rows[1:], garbage, writeTime(rows[0].version))
 }
 
 // insertListing writes a listing row (listingValues), at the batch's
