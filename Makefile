@@ -11,12 +11,21 @@ BENCH_HEAP ?= 2G
 BENCH_JSON ?= bench-results/bench.json
 BENCH_FLAGS ?=
 
-.PHONY: all build run test test-unit check fuzz bench bench-quick cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop clean
+.PHONY: all build release run test test-unit check fuzz bench bench-quick cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop clean
 
 all: build
 
 build:
-	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/amphora
+	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/amphora
+
+## release: a static, stripped binary for GOOS/GOARCH in RELEASE_DIR (what the Dockerfile runs; CI checks it)
+GOOS ?= $(shell $(GO) env GOOS)
+GOARCH ?= $(shell $(GO) env GOARCH)
+RELEASE_DIR ?= dist
+release:
+	CGO_ENABLED=0 GOOS=$(GOOS) GOARCH=$(GOARCH) $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" \
+		-o $(RELEASE_DIR)/amphora-$(GOOS)-$(GOARCH) ./cmd/amphora
+	@$(RELEASE_DIR)/amphora-$(GOOS)-$(GOARCH) version 2>/dev/null || true
 
 ## run: serve http://127.0.0.1:8080, starting a local Cassandra node unless CASSANDRA_HOSTS or CONFIG is set
 run: build

@@ -38,6 +38,18 @@ func TestExampleConfigLoads(t *testing.T) {
 	}
 }
 
+// TestPackagingConfigLoads: the config packaging/compose.yaml mounts is
+// one amphora serve takes.
+func TestPackagingConfigLoads(t *testing.T) {
+	cfg, err := loadConfig("../../packaging/amphora.toml")
+	if err != nil {
+		t.Fatalf("packaging/amphora.toml: %v", err)
+	}
+	if len(cfg.Cassandra.Hosts) != 3 || cfg.Cassandra.Replication.Datacenters["dc1"] != 3 || len(cfg.Credentials) != 1 {
+		t.Fatalf("packaging config not read as meant: %+v", cfg.Cassandra)
+	}
+}
+
 func TestConfigListsEveryProblem(t *testing.T) {
 	_, err := loadConfig(writeConfig(t, `
 [server]
