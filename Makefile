@@ -45,7 +45,11 @@ test-unit:
 ## fuzz: every Go fuzz target for FUZZTIME each (default 1m; CI runs 10s each)
 FUZZTIME ?= 1m
 FUZZ_TARGETS = ./policy:FuzzParse ./policy:FuzzWildcard ./frontend:FuzzPutBucketACL ./frontend:FuzzPutBucketPolicy \
-	./sigv2:FuzzVerify ./sigv4:FuzzVerify ./sigv4:FuzzChunkedReader
+	./frontend:FuzzCompleteMultipartUpload ./frontend:FuzzDeleteObjects ./frontend:FuzzCreateBucketConfiguration \
+	./frontend:FuzzPutBucketOwnershipControls ./frontend:FuzzPutTagging ./frontend:FuzzPutPublicAccessBlock \
+	./frontend:FuzzListObjects ./frontend:FuzzMultipartParams ./frontend:FuzzParseRange ./frontend:FuzzGetObjectHeaders \
+	./frontend:FuzzTaggingHeader ./frontend:FuzzParseAddress ./frontend:FuzzRequestTarget \
+	./sigv2:FuzzVerify ./sigv2:FuzzVerifyPresigned ./sigv4:FuzzVerify ./sigv4:FuzzVerifyPresigned ./sigv4:FuzzChunkedReader
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -34,24 +34,29 @@ func (s *Store) PutObjectTags(ctx context.Context, obj store.Object, tags store.
 }
 
 // setVersionEntry writes enc as the entry of the static map column for
-// the version obj names, if it is still the current version (buckets are
-// not versioned): one replaced since obj was read is refused, and one
+// the version obj names (by its Ref, else by its S3 id), if the key still
+// has it and the one rule does not make it garbage (store.GarbageVersions:
+// in a bucket never versioned only the current version qualifies). One
 // replaced after this read keeps an entry nobody reads.
 func (s *Store) setVersionEntry(ctx context.Context, obj store.Object, what, column, enc string) error {
 	b, err := s.bucket(ctx, obj.Bucket)
 	if err != nil {
 		return err
 	}
-	v, err := gocql.ParseUUID(obj.VersionID)
-	if err != nil {
-		return fmt.Errorf("set %s of %q: version %q: %w", what, obj.Key, obj.VersionID, store.ErrNoSuchKey)
-	}
-	rows, err := s.versionRows(ctx, b.id, obj.Key, 1)
+	rows, err := s.versionRows(ctx, b.id, obj.Key, 0)
 	if err != nil {
 		return err
 	}
-	if len(rows) == 0 || rows[0].version != v {
-		return fmt.Errorf("set %s of %q: version %s is not current: %w", what, obj.Key, v, store.ErrNoSuchKey)
+	r, ok := obj.Ref.(ref)
+	var v gocql.UUID
+	for _, row := range rows {
+		if ok && row.version == r.version || !ok && row.s3ID() == obj.VersionID {
+			v = row.version
+			break
+		}
+	}
+	if v == (gocql.UUID{}) || containsVersion(garbageRows(rows), v) {
+		return fmt.Errorf("set %s of %q: version %s is gone: %w", what, obj.Key, obj.VersionID, store.ErrNoSuchKey)
 	}
 	// column is one of two constants: never client input.
 	if err := s.exec(ctx, `UPDATE versions SET `+column+`[?] = ? WHERE bucket_id = ? AND key = ?`, v, enc, b.id, []byte(obj.Key)); err != nil {

@@ -39,6 +39,9 @@ func ApplySchema(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	if err := schemaNewer(ks, applied, ms); err != nil {
+		return err
+	}
 	for _, m := range ms {
 		if applied[m.Version] {
 			continue

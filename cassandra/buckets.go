@@ -23,6 +23,14 @@ type bucketInfo struct {
 	settings store.BucketSettings // the config column: every setting, one home
 }
 
+// versioningEnabled reports whether new versions get their own id.
+func (b bucketInfo) versioningEnabled() bool {
+	return b.settings[store.SettingVersioning] == store.VersioningEnabled
+}
+
+// versioned reports whether versioning was ever enabled on b.
+func (b bucketInfo) versioned() bool { return b.settings[store.SettingVersioning] != "" }
+
 func (b bucketInfo) public() store.Bucket {
 	return store.Bucket{Name: b.name, Owner: b.owner, Location: b.location, Created: b.created, Settings: b.settings}
 }

@@ -100,7 +100,7 @@ func TestDeleteBucketNotEmpty(t *testing.T) {
 		if err := s.DeleteBucket(ctx, "full"); !errors.Is(err, store.ErrBucketNotEmpty) {
 			t.Fatalf("DeleteBucket with %d keys: %v", 5-i, err)
 		}
-		if err := s.DeleteObject(ctx, "full", key(i)); err != nil {
+		if _, err := s.DeleteObject(ctx, "full", key(i)); err != nil {
 			t.Fatal(err)
 		}
 	}

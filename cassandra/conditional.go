@@ -23,7 +23,7 @@ func (c condition) set() bool { return c.ifNoneMatch != "" || c.ifMatch != "" }
 
 // check decides c against the key's version rows, newest (current) first.
 func (c condition) check(rows []versionRow) error {
-	if len(rows) == 0 {
+	if len(rows) == 0 || rows[0].marker { // behind a delete marker the key does not exist
 		return store.CheckWrite(c.ifNoneMatch, c.ifMatch, false, "")
 	}
 	return store.CheckWrite(c.ifNoneMatch, c.ifMatch, true, rows[0].etag)

@@ -128,6 +128,9 @@ type Config struct {
 	// (default 5s; -1: no cache): a key disabled or deleted elsewhere
 	// stops working within it.
 	KeyCacheTTL time.Duration
+	// Observer, when set, sees every statement the session runs, by a
+	// short name (observe.go): for statement metrics.
+	Observer StatementObserver
 
 	// observer, when set (tests), sees every query the session runs.
 	observer      gocql.QueryObserver

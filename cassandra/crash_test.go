@@ -72,11 +72,11 @@ func TestCrashBeforeCommit(t *testing.T) {
 		t.Errorf("HeadObject of a crashed new key: %v", err)
 	}
 	h, err := s.HeadObject(ctx, "crash", "existing")
-	if err != nil || h.VersionID != prev.VersionID {
+	if err != nil || vid(h) != vid(prev) {
 		t.Fatalf("HeadObject after a crashed overwrite: %+v, %v", h, err)
 	}
 	res, err := s.ListObjects(ctx, store.ListInput{Bucket: "crash", MaxKeys: 10})
-	if err != nil || len(res.Objects) != 1 || res.Objects[0].VersionID != prev.VersionID {
+	if err != nil || len(res.Objects) != 1 || vid(res.Objects[0]) != vid(prev) {
 		t.Fatalf("listing after crashes = %+v, %v", res.Objects, err)
 	}
 	if _, err := s.Sweep(ctx); err != nil {
@@ -124,7 +124,7 @@ func TestCrashAfterCommit(t *testing.T) {
 	row := simulateUploadRow(t, s, b, "k", data, true)
 
 	h, err := s.HeadObject(ctx, "crash", "k")
-	if err != nil || h.VersionID != row.version.String() {
+	if err != nil || h.Ref.(ref).version != row.version {
 		t.Fatalf("HeadObject = %+v, %v; want the new version %s", h, err, row.version)
 	}
 	if got := mustRead(t, s, h, 0, -1); !bytes.Equal(got, data) {
@@ -139,7 +139,7 @@ func TestCrashAfterCommit(t *testing.T) {
 		t.Fatalf("version rows after sweep: %d, %v", len(rows), err)
 	}
 	res, err := s.ListObjects(ctx, store.ListInput{Bucket: "crash", MaxKeys: 10})
-	if err != nil || len(res.Objects) != 1 || res.Objects[0].VersionID != row.version.String() || res.Objects[0].Size != int64(len(data)) {
+	if err != nil || len(res.Objects) != 1 || vid(res.Objects[0]) != row.version || res.Objects[0].Size != int64(len(data)) {
 		t.Fatalf("listing not repaired: %+v, %v", res.Objects, err)
 	}
 	// The old version's readers still have a grace period...
@@ -182,7 +182,7 @@ func TestLateCommitIsFenced(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, err := s.HeadObject(ctx, "fence", "k")
-	if err != nil || h.VersionID != prev.VersionID {
+	if err != nil || vid(h) != vid(prev) {
 		t.Fatalf("HeadObject after a late commit = %+v, %v; want the previous version", h, err)
 	}
 }

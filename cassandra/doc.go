@@ -9,7 +9,7 @@
 //	buckets          ((name)) id, owner, location, created, shards
 //	buckets_by_owner ((owner)), name                         ListBuckets
 //	objects          ((bucket_id, shard)), key blob          listing index: the current version's summary
-//	versions         ((bucket_id, key blob)), version DESC   one row per stored version: the commit point (and inline bytes)
+//	versions         ((bucket_id, key blob)), version DESC   one row per stored version or delete marker: the commit point (and inline bytes)
 //	blocks           ((inode, idx)) data, crc                object bytes, one block per partition
 //	gc_queue         ((slot, shard)), due, inode             blocks that may have to go
 //	gc_state         ((name)) low, holder                    sweeper watermark and lease
@@ -248,6 +248,47 @@
 // PUT in that window commits into the dead incarnation, like a PUT racing
 // DeleteBucket (above), and its rows are reclaimed by the sweeper.
 //
+// # Versions
+//
+// A bucket's versioning state is one of its settings (never versioned,
+// Enabled, Suspended). A version row written while Enabled has
+// versioned = true and its timeuuid is its S3 version id; any other row
+// is the key's null version. A delete marker is a row with marker = true
+// and no bytes (schema 0008). One rule decides which rows are garbage
+// (store.GarbageVersions, garbage.go): every null row but the newest. In
+// a bucket never versioned all rows are null, which is the behaviour of
+// the steps above (each commit's range tombstone); in a versioned bucket
+// a commit deletes, with row tombstones, only the null rows the rule
+// names (a range could take a version committed concurrently), and an
+// Enabled commit deletes nothing. A commit whose row would be garbage on
+// arrival (a newer null row exists) is skipped, as a superseded PUT is in
+// a bucket never versioned; while Enabled an older-started PUT that
+// commits last is kept as a version that is not current.
+//
+// DeleteObject in a versioned bucket commits a marker as an inline PUT
+// does: one logged batch with the marker row, the listing row (marked:
+// ListObjects skips it, ListObjectVersions and DeleteBucket see it) and
+// the version's queue entry. HeadObject reads the newest row as before; a
+// marker there is store.DeleteMarkerError. HeadVersion reads one row by
+// timeuuid, or the newest null row. DeleteVersion queues the row's entry
+// (blocks or not), writes a row tombstone, and settles the listing row:
+// it reads the listing, then the rows, and writes the newest row's
+// listing (or deletes it) just above the listing's own timestamp, so
+// concurrent deletes of one key's versions converge and a newer commit's
+// listing write still wins. ListVersions walks the listing index, keys
+// behind a marker included, and reads each key's rows, sixteen keys at a
+// time (one at a time with a delimiter, whose common prefixes skip
+// keys), leaving out garbage rows the sweeper has not removed yet.
+//
+// The sweeper applies the same rule: a row the rule keeps is live
+// whether or not it is the newest (a manifest version is finished as
+// such), garbage rows are queued and removed. An upload intent whose
+// version is absent in a versioned bucket is always queued again as
+// garbage, never reclaimed at once: a current version older than it does
+// not prove it was never visible there (it may have been committed and
+// then deleted by id). A listing row naming a version that is gone is
+// rewritten just above its own timestamp.
+//
 // # Object ACLs and tags
 //
 // A committed versions row is never updated. The ACL and tags a write
@@ -356,5 +397,18 @@
 // row at the plain consistency: for them it is only a hint; every
 // decision that GC safety depends on reads it at serial consistency. ApplySchema's
 // tables get deterministic ids (see package schema), which makes
-// concurrent schema creation from several processes safe.
+// concurrent schema creation from several processes safe. A keyspace must
+// be at the binary's schema version: Open refuses one lacking a migration
+// and one recording a migration the binary does not know (a newer amphora
+// upgraded it), ApplySchema refuses the latter too, and Ready reports
+// either as not ready (schema.go).
+//
+// # Observability
+//
+// Config.Observer sees every statement attempt by a bounded name, its verb
+// and table ("INSERT blocks", "UPDATE multipart LWT", observe.go), never
+// bound values. Read-only accessors (stats.go) report the block buffers
+// and slots in use, the key and bucket caches' hits and misses, the
+// sweeps this process ran and the sweeper's lag; none adds work to a
+// request's path beyond counting cache lookups.
 package cassandra

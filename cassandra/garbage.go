@@ -3,6 +3,7 @@ package cassandra
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
@@ -14,11 +15,10 @@ import (
 // PUT commit (and completions), the inline path's later cleanup by the
 // sweeper, and the sweeper's pass over a key. (DeleteObject in a bucket
 // never versioned removes every version, so it needs no rule.)
-//
-// Every row is a null version today: buckets are not versioned yet.
 
-// isNull reports whether r is a null version.
-func (r versionRow) isNull() bool { return true }
+// isNull reports whether r is a null version (written while the bucket's
+// versioning was not Enabled).
+func (r versionRow) isNull() bool { return !r.versioned }
 
 // garbageRows are the rows (newest first) that are garbage as they stand.
 func garbageRows(rows []versionRow) []versionRow {
@@ -33,20 +33,43 @@ func garbageRows(rows []versionRow) []versionRow {
 	return out
 }
 
-// replacedBy are the rows a commit of row makes garbage: the rule applied
-// with row as the newest version.
+// replacedBy are the rows (of rows) a commit of row makes garbage: the
+// rule applied with row in its place among them, keeping those older than
+// row (a garbage row newer than row is left to the sweeper: a delete at
+// row's timestamp could not shadow it).
 func replacedBy(row versionRow, rows []versionRow) []versionRow {
-	return garbageRows(append([]versionRow{row}, rows...))
+	var out []versionRow
+	for _, r := range garbageRows(withRow(row, rows)) {
+		if r.version != row.version && compareTimeUUID(r.version, row.version) < 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// supersededOnArrival reports whether row is garbage as soon as it is
+// committed among rows: a newer null version exists and row is null.
+func supersededOnArrival(row versionRow, rows []versionRow) bool {
+	return slices.ContainsFunc(garbageRows(withRow(row, rows)), func(r versionRow) bool { return r.version == row.version })
+}
+
+// withRow is rows (newest first) with row in its place.
+func withRow(row versionRow, rows []versionRow) []versionRow {
+	i := 0
+	for i < len(rows) && compareTimeUUID(rows[i].version, row.version) > 0 {
+		i++
+	}
+	return slices.Insert(slices.Clone(rows), i, row)
 }
 
 // deleteRows removes the garbage rows of key older than newest, at ts:
-// one range tombstone when they are all the rows older than newest (a
-// bucket never versioned), else one row tombstone each.
-func (s *Store) deleteRows(ctx context.Context, b bucketInfo, key string, newest gocql.UUID, older, garbage []versionRow, ts int64) error {
+// one range tombstone in a bucket never versioned (every older row is
+// garbage), else one row tombstone each.
+func (s *Store) deleteRows(ctx context.Context, b bucketInfo, key string, newest gocql.UUID, garbage []versionRow, ts int64) error {
 	if len(garbage) == 0 {
 		return nil
 	}
-	if len(garbage) == len(older) {
+	if !b.versioned() {
 		err := s.exec(ctx, `DELETE FROM versions USING TIMESTAMP ? WHERE bucket_id = ? AND key = ? AND version < ?`,
 			ts, b.id, []byte(key), newest)
 		if err != nil {

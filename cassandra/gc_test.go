@@ -185,7 +185,7 @@ func TestGCOverwriteAndDelete(t *testing.T) {
 		t.Fatal("current version damaged")
 	}
 
-	if err := s.DeleteObject(ctx, "gc", "k"); err != nil {
+	if _, err := s.DeleteObject(ctx, "gc", "k"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Sweep(ctx); err != nil {
@@ -332,7 +332,7 @@ func TestGCGraceCountsFromDelete(t *testing.T) {
 	}
 	defer rc.Close()
 	time.Sleep(s.cfg.GCGrace - 500*time.Millisecond)
-	if err := s.DeleteObject(ctx, "gc", "k"); err != nil {
+	if _, err := s.DeleteObject(ctx, "gc", "k"); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(600 * time.Millisecond) // the upload intent is now due

@@ -164,3 +164,7 @@ func sweepAfterGrace(t testing.TB, s *Store) SweepStats {
 }
 
 func key(i int) string { return fmt.Sprintf("k%05d", i) }
+
+// vid is the timeuuid of the version obj names (its S3 VersionID is
+// "null" in a bucket never versioned).
+func vid(obj store.Object) gocql.UUID { return obj.Ref.(ref).version }

@@ -129,10 +129,10 @@ func TestInlineOverwrites(t *testing.T) {
 	// Block version over inline ones: the commit removes the inline rows.
 	mustPut(t, s, "ow", "k", []byte("tiny"))
 	obj := mustPut(t, s, "ow", "k", big)
-	if rows := versionRowsOf(t, s, "ow", "k"); len(rows) != 1 || rows[0].version.String() != obj.VersionID {
+	if rows := versionRowsOf(t, s, "ow", "k"); len(rows) != 1 || rows[0].version != obj.Ref.(ref).version {
 		t.Fatalf("rows after a block PUT over inline ones: %d", len(rows))
 	}
-	if err := s.DeleteObject(ctx, "ow", "k"); err != nil {
+	if _, err := s.DeleteObject(ctx, "ow", "k"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.HeadObject(ctx, "ow", "k"); !errors.Is(err, store.ErrNoSuchKey) {
@@ -159,7 +159,7 @@ func TestInlineCorruptionDetected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, _ := gocql.ParseUUID(obj.VersionID)
+	v := obj.Ref.(ref).version
 	if err := s.exec(context.Background(), `UPDATE versions SET data = ? WHERE bucket_id = ? AND key = ? AND version = ?`,
 		[]byte("hello inline wxrld"), b.id, []byte("k"), v); err != nil {
 		t.Fatal(err)

@@ -44,6 +44,8 @@ type listRow struct {
 	modified  time.Time
 	owner     string
 	parts     int
+	versioned bool
+	marker    bool // the key's current version is a delete marker
 }
 
 // shardIter walks one listing partition in key order. Rows come in pages
@@ -74,6 +76,9 @@ type cursor struct {
 	upper  string // exclusive bound: PrefixEnd(prefix); "" for none
 	shards []*shardIter
 	err    error
+	// markers: also yield keys whose current version is a delete marker
+	// (ListVersions).
+	markers bool
 }
 
 func (s *Store) newCursor(b bucketInfo, prefix, delimiter, after string, maxKeys int) *cursor {
@@ -106,6 +111,30 @@ func (c *cursor) Next(ctx context.Context) (store.Object, bool) {
 		c.err = err
 		return store.Object{}, false
 	}
+	r, ok := c.nextRow(ctx)
+	for ok && r.marker && !c.markers {
+		r, ok = c.nextRow(ctx) // behind a delete marker: not listed
+	}
+	if !ok {
+		return store.Object{}, false
+	}
+	id := store.NullVersion
+	if r.versioned {
+		id = r.version.String()
+	}
+	return store.Object{
+		Bucket: c.b.name, Key: r.key, VersionID: id, DeleteMarker: r.marker, Size: r.size, ETag: r.etag,
+		LastModified: r.modified, Owner: r.owner, Parts: r.parts,
+		Ref: ref{version: r.version, inode: r.inode, blockSize: r.blockSize, size: r.size, parts: r.parts},
+	}, true
+}
+
+// nextRow takes the smallest head row over all shards.
+func (c *cursor) nextRow(ctx context.Context) (listRow, bool) {
+	if err := c.fill(ctx); err != nil {
+		c.err = err
+		return listRow{}, false
+	}
 	var best *shardIter
 	for _, it := range c.shards {
 		if h := it.head(); h != nil && (best == nil || h.key < best.head().key) {
@@ -113,15 +142,11 @@ func (c *cursor) Next(ctx context.Context) (store.Object, bool) {
 		}
 	}
 	if best == nil {
-		return store.Object{}, false
+		return listRow{}, false
 	}
 	r := best.rows[0]
 	best.rows = best.rows[1:]
-	return store.Object{
-		Bucket: c.b.name, Key: r.key, VersionID: r.version.String(), Size: r.size, ETag: r.etag,
-		LastModified: r.modified, Owner: r.owner, Parts: r.parts,
-		Ref: ref{version: r.version, inode: r.inode, blockSize: r.blockSize, size: r.size, parts: r.parts},
-	}, true
+	return r, true
 }
 
 // SkipPrefix drops keys starting with p: within each shard's fetched page
@@ -179,7 +204,7 @@ func (c *cursor) fill(ctx context.Context) error {
 }
 
 func (c *cursor) fetch(ctx context.Context, it *shardIter) error {
-	stmt := `SELECT key, version, inode, size, block_size, etag, modified, owner, parts FROM objects
+	stmt := `SELECT key, version, inode, size, block_size, etag, modified, owner, parts, versioned, marker FROM objects
 		WHERE bucket_id = ? AND shard = ? AND key >= ?`
 	if it.exclusive {
 		stmt = strings.Replace(stmt, "key >= ?", "key > ?", 1)
@@ -197,9 +222,10 @@ func (c *cursor) fetch(ctx context.Context, it *shardIter) error {
 		key []byte
 	)
 	rows := make([]listRow, 0, it.pageSize)
-	for iter.Scan(&key, &r.version, &r.inode, &r.size, &r.blockSize, &r.etag, &r.modified, &r.owner, &r.parts) {
+	for iter.Scan(&key, &r.version, &r.inode, &r.size, &r.blockSize, &r.etag, &r.modified, &r.owner, &r.parts, &r.versioned, &r.marker) {
 		r.key = string(key)
 		rows = append(rows, r)
+		r = listRow{}
 	}
 	if err := iter.Close(); err != nil {
 		return fmt.Errorf("list shard %d: %w", it.shard, err)

@@ -49,7 +49,8 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, in store.CompleteIn
 	if err != nil {
 		return store.Object{}, err
 	}
-	row := versionRow{version: s.newVersion(), inode: manifest, owner: rec.owner, meta: rec.meta, uploadID: rec.id, acl: rec.acl, tags: rec.tags}
+	row := versionRow{version: s.newVersion(), inode: manifest, owner: rec.owner, meta: rec.meta, uploadID: rec.id, acl: rec.acl, tags: rec.tags,
+		versioned: b.versioningEnabled()}
 	row.created = row.version.Time().Truncate(time.Millisecond)
 	intent := s.newEntry(kindUpload, b, in.Key, row)
 	intent.parts = len(in.Parts) // a manifest version; set before it is queued

@@ -141,7 +141,7 @@ func TestMultipartGC(t *testing.T) {
 			}
 		}
 	}
-	if err := s.DeleteObject(ctx, "mp", "k"); err != nil {
+	if _, err := s.DeleteObject(ctx, "mp", "k"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DeleteBucket(ctx, "mp"); err != nil {

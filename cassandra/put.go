@@ -41,7 +41,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if err != nil {
 		return store.Object{}, fmt.Errorf("allocate inode: %w", err)
 	}
-	row := s.newRow(in, inode, s.cfg.BlockSize)
+	row := s.newRow(b, in, inode, s.cfg.BlockSize)
 
 	// Intent first: from here on a crash leaves nothing the sweeper cannot
 	// find. (Empty objects get one too: the sweeper also repairs listings.)
@@ -97,10 +97,11 @@ func (s *Store) lockAndCommit(ctx context.Context, b bucketInfo, key string, row
 }
 
 // newRow is the version row of a PUT of in, bytes not yet stored.
-func (s *Store) newRow(in store.PutInput, inode gocql.UUID, blockSize int) versionRow {
+func (s *Store) newRow(b bucketInfo, in store.PutInput, inode gocql.UUID, blockSize int) versionRow {
 	row := versionRow{
 		version: s.newVersion(), inode: inode, size: in.Size, blockSize: blockSize,
 		owner: in.Owner, meta: in.Meta, acl: in.ACL.Encode(), tags: in.Tags.Encode(),
+		versioned: b.versioningEnabled(),
 	}
 	row.created = row.version.Time().Truncate(time.Millisecond)
 	row.meta.User = maps.Clone(in.Meta.User) // the caller keeps its map
@@ -191,10 +192,12 @@ func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versio
 		if err := cond.check(rows); err != nil {
 			return false, fmt.Errorf("put %q: %w", key, err)
 		}
-		if len(rows) > 0 && compareTimeUUID(rows[0].version, row.version) > 0 {
-			// A newer version committed first: ours would never be current.
-			// Report success (a later PUT won, as in S3); the intent
-			// reclaims our blocks.
+		if supersededOnArrival(row, rows) {
+			// A newer version committed first and replaces ours (a bucket
+			// never versioned, or a newer null version): ours would never
+			// be seen. Report success (a later PUT won, as in S3); the
+			// intent reclaims our blocks. (While Enabled, ours is kept as
+			// a version that is not current.)
 			return false, nil
 		}
 		if !queued {
@@ -341,16 +344,17 @@ func (s *Store) abandon(intent *gcEntry, written int) {
 }
 
 // replacedDeletes are the commit batch's deletes of the rows a commit of
-// row replaces: one range tombstone below row when every row is replaced
-// (a bucket never versioned; it also covers rows committed meanwhile that
-// the read did not see, whose own intents reclaim them), else one row
-// tombstone each.
+// row replaces (all older than row). In a bucket never versioned every
+// older row is replaced: one range tombstone below row, which also covers
+// rows committed meanwhile that the read did not see (their own intents
+// reclaim them). Otherwise one row tombstone per row replaced: a range
+// could take a version committed concurrently that must stay.
 func replacedDeletes(b bucketInfo, key string, row versionRow, rows []versionRow) []gocql.BatchEntry {
-	garbage := replacedBy(row, rows)
-	if len(garbage) == len(rows) {
+	if !b.versioned() {
 		return []gocql.BatchEntry{{Idempotent: true, Stmt: `DELETE FROM versions WHERE bucket_id = ? AND key = ? AND version < ?`,
 			Args: []any{b.id, []byte(key), row.version}}}
 	}
+	garbage := replacedBy(row, rows)
 	out := make([]gocql.BatchEntry, 0, len(garbage))
 	for _, r := range garbage {
 		out = append(out, gocql.BatchEntry{Idempotent: true, Stmt: `DELETE FROM versions WHERE bucket_id = ? AND key = ? AND version = ?`,

@@ -25,7 +25,7 @@ func (s *Store) putInline(ctx context.Context, b bucketInfo, in store.PutInput) 
 	if err != nil {
 		return store.Object{}, true, fmt.Errorf("allocate inode: %w", err)
 	}
-	row := s.newRow(in, inode, 0)
+	row := s.newRow(b, in, inode, 0)
 	// The entry names the inode and version only: it can be built (and
 	// sized) before the bytes are read.
 	entry := s.newEntry(kindUpload, b, in.Key, row)

@@ -3,12 +3,11 @@ package cassandra
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
 	"time"
-
-	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/amphora-s3/amphora/store"
 )
@@ -97,18 +96,18 @@ func (s *Store) newBlockReader(ctx context.Context, next func(context.Context) (
 // Cassandra delivers them.
 const scarceReadWindow = 2
 
-// refByVersion finds the bytes of obj.VersionID when obj.Ref is not ours
-// (an Object built by hand or carried through another layer).
+// refByVersion finds the bytes of the version obj.VersionID names when
+// obj.Ref is not ours (an Object built by hand or carried through another
+// layer).
 func (s *Store) refByVersion(ctx context.Context, obj store.Object) (ref, error) {
-	v, err := gocql.ParseUUID(obj.VersionID)
-	if err != nil {
-		return ref{}, fmt.Errorf("read %q: version %q: %w", obj.Key, obj.VersionID, store.ErrNoSuchKey)
-	}
 	b, err := s.bucket(ctx, obj.Bucket)
 	if err != nil {
 		return ref{}, err
 	}
-	row, err := s.versionByID(ctx, b.id, obj.Key, v)
+	row, err := s.findVersion(ctx, b, obj.Key, obj.VersionID)
+	if errors.Is(err, store.ErrNoSuchVersion) {
+		return ref{}, fmt.Errorf("read %q: version %q: %w", obj.Key, obj.VersionID, store.ErrNoSuchKey)
+	}
 	if err != nil {
 		return ref{}, err
 	}

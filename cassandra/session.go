@@ -12,7 +12,6 @@ import (
 	"github.com/apache/cassandra-gocql-driver/v2/gocqlzerolog"
 	"github.com/rs/zerolog"
 
-	"github.com/amphora-s3/amphora/schema"
 	"github.com/amphora-s3/amphora/store"
 )
 
@@ -29,6 +28,7 @@ type Store struct {
 	buckets ttlCache[bucketInfo]
 	keys    ttlCache[store.AccessKey]
 	md5     *md5s
+	gc      gcTotals // what RunSweeper did (stats.go)
 
 	bgMu   sync.Mutex
 	bg     sync.WaitGroup // background cleanups, waited for by Close
@@ -120,8 +120,8 @@ func newCluster(st settings, keyspace string) *gocql.ClusterConfig {
 	// Retries only ever apply to statements marked idempotent.
 	c.RetryPolicy = &gocql.ExponentialBackoffRetryPolicy{NumRetries: 3, Min: 50 * time.Millisecond, Max: time.Second}
 	c.Logger = gocqlzerolog.NewZerologLogger(st.Logger.With().Str("driver", "gocql").Logger())
-	c.QueryObserver = st.observer
-	c.BatchObserver = st.batchObserver
+	c.QueryObserver, c.BatchObserver = observers(st)
+	c.Dialer = guardedDialer(c.ConnectTimeout) // overload hook: a frame cut off by a timeout closes its connection (dialer.go)
 	return c
 }
 
@@ -142,27 +142,14 @@ func keyspaceMissing(ctx context.Context, st settings) error {
 	return nil
 }
 
-// checkSchema fails when the keyspace lacks an embedded migration.
+// checkSchema fails when the keyspace lacks an embedded migration or
+// holds one newer than this binary knows (schema.go).
 func (s *Store) checkSchema(ctx context.Context) error {
-	ms, err := schema.Migrations()
+	applied, err := s.schemaVersions(ctx)
 	if err != nil {
-		return err
-	}
-	applied := map[int]bool{}
-	iter := s.sess.Query(`SELECT version FROM schema_migrations`).WithContext(ctx).Idempotent(true).Iter()
-	var v int
-	for iter.Scan(&v) {
-		applied[v] = true
-	}
-	if err := iter.Close(); err != nil {
 		return fmt.Errorf("keyspace %s has no schema (%v): run `amphora schema apply`", s.cfg.Keyspace, err)
 	}
-	for _, m := range ms {
-		if !applied[m.Version] {
-			return fmt.Errorf("keyspace %s lacks schema migration %04d_%s: run `amphora schema apply`", s.cfg.Keyspace, m.Version, m.Name)
-		}
-	}
-	return nil
+	return schemaAt(s.cfg.Keyspace, applied)
 }
 
 // query returns stmt bound to args, running under ctx.

@@ -174,22 +174,21 @@ func (sw *sweep) entry(ctx context.Context, e *gcEntry) error {
 	if err := s.cleanupOlder(ctx, *b, e.key, rows); err != nil {
 		return err
 	}
-	if len(rows) > 1 {
-		sw.requeued.Add(int64(len(rows) - 1))
-	}
+	garbage := garbageRows(rows)
+	sw.requeued.Add(int64(len(garbage)))
 	var top *versionRow
 	if len(rows) > 0 {
 		top = &rows[0]
 	}
-	if err := s.repairListing(ctx, *b, e.key, listing, top); err != nil {
+	if err := s.repairListing(ctx, *b, e.key, listing, rows); err != nil {
 		return err
 	}
-	for i, r := range rows {
+	for _, r := range rows {
 		if r.version != e.version {
 			continue
 		}
-		if i == 0 {
-			sw.live.Add(1) // current version: its blocks stay
+		if !containsVersion(garbage, r.version) {
+			sw.live.Add(1) // a version the rule keeps (the current one, or any while versioned): its blocks stay
 			if e.kind == kindUpload && e.parts > 0 {
 				return sw.finishManifest(ctx, e)
 			}
@@ -206,11 +205,15 @@ func (sw *sweep) entry(ctx context.Context, e *gcEntry) error {
 			return fmt.Errorf("fence version %s of %q: %w", e.version, e.key, err)
 		}
 		if e.parts > 0 {
-			if done, err := sw.unusedManifest(ctx, e, top); done || err != nil {
+			if done, err := sw.unusedManifest(ctx, e, top, b.versioned()); done || err != nil {
 				return err
 			}
 		}
-		if (e.blocks > 0 || e.parts > 0) && (top == nil || compareTimeUUID(top.version, e.version) > 0) {
+		// Only in a bucket never versioned does a current version older
+		// than this one prove this one was never visible (its commit
+		// would have removed older rows); in a versioned bucket it may
+		// have been committed and then deleted by version id.
+		if (e.blocks > 0 || e.parts > 0) && (top == nil || compareTimeUUID(top.version, e.version) > 0 || b.versioned()) {
 			// The version may have been current until a newer one or a
 			// delete replaced it just now: its readers get a full grace
 			// period. (An inline or empty version has no blocks to keep.) (Only when an older version is current can this one
@@ -320,6 +323,7 @@ func (s *Store) sweepIfLeader(ctx context.Context) {
 	}
 	start := time.Now()
 	st, err := s.Sweep(ctx)
+	s.recordSweep(st, err, time.Since(start)) // metrics (stats.go)
 	ev := s.log.Info()
 	if err != nil {
 		if ctx.Err() != nil {

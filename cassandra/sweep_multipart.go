@@ -208,7 +208,7 @@ func (sw *sweep) finishManifest(ctx context.Context, e *gcEntry) error {
 // current), so the upload opens again for the client to retry. When the
 // version may have been visible, the upload is marked done and the
 // caller queues the manifest as garbage: its parts go a grace later.
-func (sw *sweep) unusedManifest(ctx context.Context, e *gcEntry, top *versionRow) (bool, error) {
+func (sw *sweep) unusedManifest(ctx context.Context, e *gcEntry, top *versionRow, versioned bool) (bool, error) {
 	s := sw.s
 	rec, found, err := s.readRecord(ctx, e.uploadID, true)
 	if err != nil {
@@ -218,7 +218,7 @@ func (sw *sweep) unusedManifest(ctx context.Context, e *gcEntry, top *versionRow
 	case found && rec.manifest != e.inode:
 		return true, sw.dropManifest(ctx, e.inode)
 	case found && rec.state == stateCompleting:
-		if top != nil && compareTimeUUID(top.version, e.version) < 0 {
+		if top != nil && compareTimeUUID(top.version, e.version) < 0 && !versioned {
 			applied, _, err := s.setState(ctx, rec.id, stateCompleting, stateOpen, &e.inode, nil)
 			if err != nil {
 				return false, err

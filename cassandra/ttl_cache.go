@@ -2,6 +2,7 @@ package cassandra
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,6 +18,18 @@ type ttlCache[V any] struct {
 	ttl time.Duration // 0: no caching
 	mu  sync.Mutex
 	m   map[string]cached[V]
+
+	hits, misses atomic.Uint64 // lookups answered, and not, from the cache
+}
+
+// CacheStats counts a cache's lookups since the Store opened. With the
+// cache off every lookup is a miss.
+type CacheStats struct {
+	Hits, Misses uint64
+}
+
+func (c *ttlCache[V]) stats() CacheStats {
+	return CacheStats{Hits: c.hits.Load(), Misses: c.misses.Load()}
 }
 
 type cached[V any] struct {
@@ -31,14 +44,17 @@ const maxCached = 10000
 func (c *ttlCache[V]) get(k string) (V, bool) {
 	var zero V
 	if c.ttl <= 0 {
+		c.misses.Add(1)
 		return zero, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[k]
 	if !ok || time.Now().After(e.expires) {
+		c.misses.Add(1)
 		return zero, false
 	}
+	c.hits.Add(1)
 	return e.v, true
 }
 

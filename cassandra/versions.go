@@ -40,6 +40,10 @@ type versionRow struct {
 	// like acl and acls (schema 0007).
 	tags    string
 	tagSets map[gocql.UUID]string
+	// versioned: written while the bucket's versioning was Enabled (its
+	// S3 id is its timeuuid); otherwise it is a null version. marker: a
+	// delete marker (schema 0008).
+	versioned, marker bool
 }
 
 // versionBaseCols are the columns a version's row is written with, but
@@ -49,18 +53,18 @@ type versionRow struct {
 const (
 	versionBaseCols = `version, inode, size, block_size, etag, owner, created,
 	content_type, content_encoding, content_disposition, content_language, cache_control, expires, user_meta,
-	checksum_algorithm, checksum_type, checksum, parts, upload_id, acl, tags`
+	checksum_algorithm, checksum_type, checksum, parts, upload_id, acl, tags, versioned, marker`
 	versionCols       = versionBaseCols + `, acls, tag_sets`
 	versionDataCols   = versionCols + `, data`
 	versionInsertCols = versionBaseCols + `, data`
-	versionMarks      = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+	versionMarks      = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 )
 
 func (r *versionRow) dest() []any {
 	return []any{&r.version, &r.inode, &r.size, &r.blockSize, &r.etag, &r.owner, &r.created,
 		&r.meta.ContentType, &r.meta.ContentEncoding, &r.meta.ContentDisposition, &r.meta.ContentLanguage,
 		&r.meta.CacheControl, &r.meta.Expires, &r.meta.User,
-		&r.checksum.Algorithm, &r.checksum.Type, &r.checksum.Value, &r.parts, &r.uploadID, &r.acl, &r.tags, &r.acls, &r.tagSets}
+		&r.checksum.Algorithm, &r.checksum.Type, &r.checksum.Value, &r.parts, &r.uploadID, &r.acl, &r.tags, &r.versioned, &r.marker, &r.acls, &r.tagSets}
 }
 
 // effectiveACL is the version's ACL in force: the last one set with
@@ -110,7 +114,7 @@ func (r *versionRow) values() []any {
 		m.ContentType, orUnset(m.ContentEncoding), orUnset(m.ContentDisposition), orUnset(m.ContentLanguage),
 		orUnset(m.CacheControl), orUnset(m.Expires), user,
 		orUnset(r.checksum.Algorithm), orUnset(r.checksum.Type), orUnset(r.checksum.Value), orUnset(r.parts), upload,
-		orUnset(r.acl), orUnset(r.tags), data}
+		orUnset(r.acl), orUnset(r.tags), orUnset(r.versioned), orUnset(r.marker), data}
 }
 
 // orUnset binds v, or leaves its column unwritten when v is the zero value
@@ -144,9 +148,17 @@ func (r versionRow) ref() ref {
 		etag: r.etag, data: r.data}
 }
 
+// s3ID is the version's id as S3 shows it.
+func (r versionRow) s3ID() string {
+	if r.versioned {
+		return r.version.String()
+	}
+	return store.NullVersion
+}
+
 func (r versionRow) object(bucket, key string) store.Object {
 	return store.Object{
-		Bucket: bucket, Key: key, VersionID: r.version.String(),
+		Bucket: bucket, Key: key, VersionID: r.s3ID(), DeleteMarker: r.marker,
 		Size: r.size, ETag: r.etag, LastModified: r.created, Owner: r.owner,
 		Meta: r.meta, Parts: r.parts, Checksum: r.checksum, Ref: r.ref(), ACL: r.effectiveACL(), Tags: r.effectiveTags(),
 	}
@@ -239,34 +251,42 @@ func (s *Store) HeadObject(ctx context.Context, bucket, key string) (store.Objec
 	if err != nil {
 		return store.Object{}, fmt.Errorf("read current version of %q: %w", key, err)
 	}
+	if r.marker {
+		return store.Object{}, &store.DeleteMarkerError{Bucket: bucket, Key: key, VersionID: r.s3ID()}
+	}
 	if len(r.meta.User) == 0 {
 		r.meta.User = nil
 	}
 	return r.object(bucket, key), nil
 }
 
-// DeleteObject removes every version of key. It queues their inodes first
+// DeleteObject deletes key. In a versioned bucket it commits a delete
+// marker (putMarker). In a bucket never versioned it removes every
+// version of key: it queues their inodes first
 // (the sweeper deletes blocks only of versions whose row is gone, so an
 // entry left by a failed delete is harmless), then writes one partition
 // tombstone newer than every version: a PUT that started earlier but
 // commits later is shadowed too, as in S3 where the later request wins.
-func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
+func (s *Store) DeleteObject(ctx context.Context, bucket, key string) (store.DeleteResult, error) {
 	b, err := s.bucket(ctx, bucket)
 	if err != nil {
-		return err
+		return store.DeleteResult{}, err
+	}
+	if b.versioned() {
+		return s.putMarker(ctx, b, key)
 	}
 	var rows []versionRow
 	for {
 		readAt := time.Now()
 		if rows, err = s.versionRows(ctx, b.id, key, 0); err != nil {
-			return err
+			return store.DeleteResult{}, err
 		}
 		if len(rows) == 0 {
-			return nil
+			return store.DeleteResult{}, nil
 		}
 		for _, r := range rows {
 			if err := s.enqueueGarbage(ctx, b, key, r); err != nil {
-				return err
+				return store.DeleteResult{}, err
 			}
 		}
 		if time.Since(readAt) < s.cfg.GCGrace/4 { // as in commit
@@ -276,13 +296,13 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
 	ts := max(writeTime(s.newVersion()), writeTime(rows[0].version)+1)
 	if err := s.exec(ctx, `DELETE FROM versions USING TIMESTAMP ? WHERE bucket_id = ? AND key = ?`,
 		ts, b.id, []byte(key)); err != nil {
-		return fmt.Errorf("delete versions of %q: %w", key, err)
+		return store.DeleteResult{}, fmt.Errorf("delete versions of %q: %w", key, err)
 	}
 	if err := s.exec(ctx, `DELETE FROM objects USING TIMESTAMP ? WHERE bucket_id = ? AND shard = ? AND key = ?`,
 		ts, b.id, shardOf(key, b.shards), []byte(key)); err != nil {
-		return fmt.Errorf("delete listing of %q: %w", key, err)
+		return store.DeleteResult{}, fmt.Errorf("delete listing of %q: %w", key, err)
 	}
-	return nil
+	return store.DeleteResult{}, nil
 }
 
 func (s *Store) enqueueGarbage(ctx context.Context, b bucketInfo, key string, r versionRow) error {
@@ -304,16 +324,25 @@ func (s *Store) cleanupOlder(ctx context.Context, b bucketInfo, key string, rows
 			return err
 		}
 	}
-	return s.deleteRows(ctx, b, key, rows[0].version, rows[1:], garbage, writeTime(rows[0].version))
+	return s.deleteRows(ctx, b, key, rows[0].version, garbage, writeTime(rows[0].version))
 }
 
 // insertListing writes a listing row (listingValues), at the batch's
 // timestamp; putListing adds its own.
-const insertListing = `INSERT INTO objects (bucket_id, shard, key, version, inode, size, block_size, etag, modified, owner, parts)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertListing = `INSERT INTO objects (bucket_id, shard, key, version, inode, size, block_size, etag, modified, owner, parts, versioned, marker)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
+// listingValues are the listing row of key for version r. In a versioned
+// bucket the flags are written even when false, so that an upsert clears
+// the previous version's; a bucket never versioned has none to clear, and
+// its small PUTs keep the bytes (the inline batch is sized to the byte).
 func listingValues(b bucketInfo, key string, r versionRow) []any {
-	return []any{b.id, shardOf(key, b.shards), []byte(key), r.version, r.inode, r.size, r.blockSize, r.etag, r.created, r.owner, r.parts}
+	var versioned, marker any = r.versioned, r.marker
+	if !b.versioned() {
+		versioned, marker = gocql.UnsetValue, gocql.UnsetValue
+	}
+	return []any{b.id, shardOf(key, b.shards), []byte(key), r.version, r.inode, r.size, r.blockSize, r.etag, r.created, r.owner, r.parts,
+		versioned, marker}
 }
 
 // putListing upserts key's listing row from r at r's write timestamp, so
@@ -356,8 +385,21 @@ func (s *Store) readListing(ctx context.Context, b bucketInfo, key string) (list
 // among the rows read after it, the row is stale. Writes use the
 // timestamps the interrupted request would have used (or the stale row's
 // own), so they never override a newer request.
-func (s *Store) repairListing(ctx context.Context, b bucketInfo, key string, l listingState, top *versionRow) error {
+//
+// A listing row naming a version no longer among the rows (deleted by id,
+// and the deleting request died before settling the listing) is stale
+// whatever its timestamp: it is rewritten just above it.
+func (s *Store) repairListing(ctx context.Context, b bucketInfo, key string, l listingState, rows []versionRow) error {
+	var top *versionRow
+	if len(rows) > 0 {
+		top = &rows[0]
+	}
 	switch {
+	case top != nil && l.found && l.version != top.version && !containsVersion(rows, l.version):
+		err := s.exec(ctx, insertListing+` USING TIMESTAMP ?`, append(listingValues(b, key, *top), max(l.wt+1, writeTime(top.version)))...)
+		if err != nil {
+			return fmt.Errorf("repair listing of %q: %w", key, err)
+		}
 	case top != nil && (!l.found || (l.version != top.version && l.wt < writeTime(top.version))):
 		return s.putListing(ctx, b, key, *top)
 	case top == nil && l.found:

@@ -332,6 +332,7 @@ func aclIsPrivate(ha, ba store.ACL, fromHeaders bool, owner string) bool {
 // getObjectACL answers GET /bucket/key?acl for an existing key.
 func (s *server) getObjectACL(w http.ResponseWriter, r *http.Request) error {
 	ri := info(r)
+	setVersionHeader(w.Header(), ri.bucket, ri.object.VersionID)
 	writeXML(w, http.StatusOK, s.aclDocument(r.Context(), s.objectACL(ri.bucket, *ri.object)))
 	return nil
 }
@@ -397,6 +398,7 @@ func (s *server) putObjectACL(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.PutObjectACL(r.Context(), *ri.object, a); err != nil {
 		return err
 	}
+	setVersionHeader(w.Header(), ri.bucket, ri.object.VersionID)
 	w.WriteHeader(http.StatusOK)
 	return nil
 }

@@ -58,7 +58,7 @@ func (s *server) adapt(op string, h handlerFunc) http.Handler {
 // the connection is aborted so the client sees a truncated transfer
 // rather than a short body that looks complete.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	e := s3Error(err)
+	e := s.toS3Error(err)
 	log := zerolog.Ctx(r.Context())
 	if rec, ok := w.(*recorder); ok && rec.status != 0 {
 		info(r).aborted = true
@@ -79,6 +79,12 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	for k := range w.Header() {
 		if k != "Server" && k != "X-Amz-Request-Id" && k != "X-Amz-Id-2" {
 			delete(w.Header(), k)
+		}
+	}
+	var hs *headersError
+	if errors.As(err, &hs) {
+		for _, f := range hs.headers {
+			w.Header().Set(f.Name, f.Value)
 		}
 	}
 	writeError(w, r, e)

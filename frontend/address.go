@@ -77,6 +77,9 @@ func parseAddress(host, escapedPath string, domains []string) (address, error) {
 		if err != nil {
 			return a, errInvalidURI
 		}
+		if b == "" && rawKey != "" { // "//key": a key without a bucket
+			return a, errInvalidURI
+		}
 		a.Bucket = b
 	}
 	key, err := url.PathUnescape(rawKey)

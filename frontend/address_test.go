@@ -55,6 +55,7 @@ func TestParseAddress(t *testing.T) {
 		{"h", "/b/" + strings.Repeat("k", 1025), "", "", false, "", "KeyTooLongError"},
 		{"h", "/b/" + strings.Repeat("k", 1024), "b", strings.Repeat("k", 1024), false, "/b/" + strings.Repeat("k", 1024), ""},
 		{"h", "*", "", "", false, "", "InvalidURI"},
+		{"h", "//b/k", "", "", false, "", "InvalidURI"}, // a key without a bucket (found by FuzzParseAddress)
 	} {
 		a, err := parseAddress(tc.host, tc.path, domains)
 		if tc.errCode != "" {

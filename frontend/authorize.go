@@ -29,6 +29,7 @@ var scopedNeeds = map[string]store.Permission{
 	"s3:GetObject":                  store.PermRead,
 	"s3:GetObjectAcl":               store.PermRead,
 	"s3:ListBucket":                 store.PermRead,
+	"s3:ListBucketVersions":         store.PermRead,
 	"s3:GetBucketLocation":          store.PermRead,
 	"s3:GetBucketAcl":               store.PermRead,
 	"s3:ListBucketMultipartUploads": store.PermRead,
@@ -48,6 +49,7 @@ var scopedNeeds = map[string]store.Permission{
 // is the owner's alone (deleting the bucket, its ownership controls...).
 var bucketNeeds = map[string]store.ACLPermission{
 	"s3:ListBucket":                 store.PermACLRead,
+	"s3:ListBucketVersions":         store.PermACLRead,
 	"s3:ListBucketMultipartUploads": store.PermACLRead,
 	"s3:GetBucketLocation":          store.PermACLRead,
 	"s3:PutObject":                  store.PermACLWrite,
@@ -116,11 +118,19 @@ func (s *server) authorize(r *http.Request, action string) error {
 	q := request{r: r, id: ri.ident, action: action, bucket: ri.addr.Bucket}
 	if objectResource(action) {
 		q.key = ri.addr.Key
+		v, _, err := versionQuery(r)
+		if err != nil {
+			return err
+		}
+		q.versionID = v
 	}
 	if _, ok := objectNeeds[action]; ok {
 		b, obj, err := s.decideObject(q)
 		if err != nil {
 			return err
+		}
+		if obj.DeleteMarker {
+			return markerByID(obj)
 		}
 		ri.bucket, ri.object = b, &obj
 	} else {
@@ -151,12 +161,12 @@ func expectedOwner(want string, b store.Bucket) error {
 // authorizeKey decides action on one more key of the request's bucket
 // (DeleteObjects decides each key it deletes): only a bucket policy can
 // tell keys apart, so without one the bucket's decision stands.
-func (s *server) authorizeKey(r *http.Request, action, key string) error {
+func (s *server) authorizeKey(r *http.Request, action, key, versionID string) error {
 	ri := info(r)
 	if ri.bucket.Settings[store.SettingPolicy] == "" {
 		return nil
 	}
-	_, err := s.decide(request{r: r, id: ri.ident, action: action, bucket: ri.bucket.Name, key: key})
+	_, err := s.decide(request{r: r, id: ri.ident, action: action, bucket: ri.bucket.Name, key: key, versionID: versionID})
 	return err
 }
 
@@ -167,6 +177,7 @@ type request struct {
 	id          identity
 	action      string
 	bucket, key string
+	versionID   string     // the version addressed ("" for the current one)
 	tags        store.Tags // the object's, for object actions on an existing one
 }
 
@@ -284,8 +295,13 @@ func (s *server) decideObject(q request) (store.Bucket, store.Object, error) {
 	if err != nil {
 		return b, store.Object{}, err
 	}
-	obj, err := s.store.HeadObject(ctx, q.bucket, q.key)
-	if err != nil && !errors.Is(err, store.ErrNoSuchKey) {
+	var obj store.Object
+	if q.versionID != "" {
+		obj, err = s.store.HeadVersion(ctx, q.bucket, q.key, q.versionID)
+	} else {
+		obj, err = s.store.HeadObject(ctx, q.bucket, q.key)
+	}
+	if err != nil && !errors.Is(err, store.ErrNoSuchKey) && !errors.Is(err, store.ErrNoSuchVersion) {
 		return b, obj, err
 	}
 	if err == nil {
@@ -295,13 +311,13 @@ func (s *server) decideObject(q request) (store.Bucket, store.Object, error) {
 	if d == policy.Denied {
 		return b, store.Object{}, errAccessDenied
 	}
-	if err != nil { // no such key
+	if err != nil { // no such key, or version
 		list := q
-		list.action, list.key = "s3:ListBucket", ""
+		list.action, list.key, list.versionID = "s3:ListBucket", "", ""
 		if _, lerr := s.decide(list); lerr != nil {
 			return b, obj, errAccessDenied
 		}
-		return b, obj, err
+		return b, obj, markerError(err)
 	}
 	owner := s.objectOwner(b, obj)
 	need := objectNeeds[q.action]
@@ -314,6 +330,14 @@ func (s *server) decideObject(q request) (store.Bucket, store.Object, error) {
 		return b, obj, nil
 	}
 	return b, obj, errAccessDenied
+}
+
+// markerByID answers an action on a delete marker named by version id:
+// 405 MethodNotAllowed, with the marker's headers, as S3.
+func markerByID(obj store.Object) error {
+	return withHeaders(errMethodNotAllowed.with(field{"Method", "GET"}, field{"ResourceType", "DeleteMarker"}),
+		field{"X-Amz-Delete-Marker", "true"}, field{"X-Amz-Version-Id", obj.VersionID},
+		field{"Last-Modified", obj.LastModified.UTC().Format(http.TimeFormat)}, field{"Allow", "DELETE"})
 }
 
 // objectOwner is who owns obj in bucket b: its writer, or the bucket's

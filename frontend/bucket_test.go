@@ -137,8 +137,10 @@ func TestRoutes(t *testing.T) {
 		{http.MethodDelete, "/", http.StatusMethodNotAllowed, "MethodNotAllowed"},
 		{http.MethodPut, "/bucket?acl", http.StatusBadRequest, "MissingSecurityHeader"}, // no ACL given
 		{http.MethodPut, "/bucket/key?acl", http.StatusBadRequest, "MissingSecurityHeader"},
-		{http.MethodPut, "/bucket?versioning", http.StatusNotImplemented, "NotImplemented"},
-		{http.MethodGet, "/bucket?versioning", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodPut, "/bucket?versioning", http.StatusBadRequest, "MalformedXML"}, // no document
+		{http.MethodPut, "/bucket/key?versionId=x", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodPost, "/bucket/key?uploads&versionId=x", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodGet, "/bucket?location&versionId=x", http.StatusNotImplemented, "NotImplemented"},
 		{http.MethodGet, "/bucket?cors", http.StatusNotImplemented, "NotImplemented"},
 		{http.MethodGet, "/bucket?policy", http.StatusNotFound, "NoSuchBucketPolicy"},
 		{http.MethodGet, "/bucket?policyStatus", http.StatusNotFound, "NoSuchBucketPolicy"},
@@ -155,12 +157,13 @@ func TestRoutes(t *testing.T) {
 		{http.MethodDelete, "/bucket?uploads", http.StatusMethodNotAllowed, "MethodNotAllowed"},
 		{http.MethodPost, "/bucket?uploadId=x", http.StatusMethodNotAllowed, "MethodNotAllowed"},
 		{http.MethodGet, "/bucket?partNumber=1", http.StatusMethodNotAllowed, "MethodNotAllowed"},
-		{http.MethodGet, "/bucket/key?partNumber=1&versionId=x", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodGet, "/bucket/key?partNumber=1&versionId=x", http.StatusNotFound, "NoSuchVersion"},
 		{http.MethodPut, "/bucket/key?tagging", http.StatusBadRequest, "MalformedXML"}, // no document
 		{http.MethodGet, "/bucket?tagging", http.StatusNotFound, "NoSuchTagSet"},
-		{http.MethodGet, "/bucket/key?tagging&versionId=x", http.StatusNotImplemented, "NotImplemented"},
-		{http.MethodGet, "/bucket/key?acl&versionId=x", http.StatusNotImplemented, "NotImplemented"},
-		{http.MethodDelete, "/bucket/key?versionId=x", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodGet, "/bucket/key?tagging&versionId=x", http.StatusNotFound, "NoSuchVersion"},
+		{http.MethodGet, "/bucket/key?acl&versionId=x", http.StatusNotFound, "NoSuchVersion"},
+		{http.MethodDelete, "/bucket/key?versionId=x", http.StatusBadRequest, "InvalidArgument"},
+		{http.MethodGet, "/bucket/key?versionId=", http.StatusBadRequest, "InvalidArgument"},
 		{http.MethodDelete, "/bucket?cors", http.StatusNotImplemented, "NotImplemented"},
 		{http.MethodPost, "/bucket", http.StatusNotImplemented, "NotImplemented"},
 	} {

@@ -77,21 +77,21 @@ var copySourceConditions = []struct{ header, as string }{
 // allowed s3:GetObject on it (authorize.go), only the current version
 // ("null": buckets are not versioned) can be named, and the copy-source
 // conditions must hold.
-func (s *server) sourceObject(r *http.Request) (store.Object, error) {
+func (s *server) sourceObject(r *http.Request) (store.Object, store.Bucket, error) {
 	ri := info(r)
 	src, err := parseCopySource(r.Header.Get("X-Amz-Copy-Source"))
 	if err != nil {
-		return store.Object{}, err
+		return store.Object{}, store.Bucket{}, err
 	}
-	b, obj, err := s.decideObject(request{r: r, id: ri.ident, action: "s3:GetObject", bucket: src.bucket, key: src.key})
+	b, obj, err := s.decideObject(request{r: r, id: ri.ident, action: "s3:GetObject", bucket: src.bucket, key: src.key, versionID: src.versionID})
 	if err != nil {
-		return store.Object{}, err
+		return store.Object{}, b, err
+	}
+	if obj.DeleteMarker {
+		return store.Object{}, b, errInvalidRequest.withMessage("The source of a copy request may not specifically refer to a delete marker by version id.")
 	}
 	if err := expectedOwner(r.Header.Get("X-Amz-Source-Expected-Bucket-Owner"), b); err != nil {
-		return store.Object{}, err
-	}
-	if src.versionID != "" && src.versionID != "null" {
-		return store.Object{}, errNoSuchVersion
+		return store.Object{}, b, err
 	}
 	cond := http.Header{}
 	for _, c := range copySourceConditions {
@@ -100,9 +100,18 @@ func (s *server) sourceObject(r *http.Request) (store.Object, error) {
 		}
 	}
 	if c, name := evalConditions(cond, obj.ETag, obj.LastModified); c != condProceed {
-		return store.Object{}, errPreconditionFailed.with(field{"Condition", "x-amz-copy-source-" + name})
+		return store.Object{}, b, errPreconditionFailed.with(field{"Condition", "x-amz-copy-source-" + name})
 	}
-	return obj, nil
+	return obj, b, nil
+}
+
+// copySourceHeader is x-amz-copy-source-version-id of a copy from src in
+// bucket b, when b is versioned.
+func copySourceHeader(b store.Bucket, src store.Object) []field {
+	if !b.Versioned() {
+		return nil
+	}
+	return []field{{"X-Amz-Copy-Source-Version-Id", src.VersionID}}
 }
 
 // errCopyTooLarge is AWS's answer to a copy source over 5 GiB.
@@ -138,7 +147,10 @@ type copyObjectResult struct {
 	ETag         string
 	ChecksumType string `xml:",omitempty"`
 	mpChecksums
+	hdrs []field // response headers (headerDoc)
 }
+
+func (d copyObjectResult) headers() []field { return d.hdrs }
 
 // copyObject answers PUT /bucket/key with x-amz-copy-source. The
 // metadata directive COPY (the default) keeps the source's metadata and
@@ -162,7 +174,7 @@ func (s *server) copyObject(w http.ResponseWriter, r *http.Request) error {
 		return errInvalidArgument.withMessage("Unknown metadata directive.").
 			with(field{"ArgumentName", "x-amz-metadata-directive"}, field{"ArgumentValue", directive})
 	}
-	src, err := s.sourceObject(r)
+	src, srcBucket, err := s.sourceObject(r)
 	if err != nil {
 		return err
 	}
@@ -212,12 +224,17 @@ func (s *server) copyObject(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return nil, conds.explain(err)
 		}
-		return copyObjectResult{
+		doc := copyObjectResult{
 			LastModified: xmlTime(obj.LastModified),
 			ETag:         `"` + obj.ETag + `"`,
 			ChecksumType: obj.Checksum.Type,
 			mpChecksums:  mpChecksumsOf(obj.Checksum),
-		}, nil
+		}
+		doc.hdrs = copySourceHeader(srcBucket, src)
+		if ri.bucket.Versioned() {
+			doc.hdrs = append(doc.hdrs, field{"X-Amz-Version-Id", obj.VersionID})
+		}
+		return doc, nil
 	})
 }
 
@@ -244,7 +261,10 @@ type copyPartResult struct {
 	LastModified string
 	ETag         string
 	mpChecksums
+	hdrs []field // response headers (headerDoc)
 }
+
+func (d copyPartResult) headers() []field { return d.hdrs }
 
 // uploadPartCopy answers PUT /bucket/key?partNumber=N&uploadId=X with
 // x-amz-copy-source: the part is the source, or the bytes of it that
@@ -256,7 +276,7 @@ func (s *server) uploadPartCopy(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	uploadID := ri.query.Get("uploadId")
-	src, err := s.sourceObject(r)
+	src, srcBucket, err := s.sourceObject(r)
 	if err != nil {
 		return err
 	}
@@ -288,6 +308,7 @@ func (s *server) uploadPartCopy(w http.ResponseWriter, r *http.Request) error {
 			return nil, uploadError(err, uploadID)
 		}
 		return copyPartResult{
+			hdrs:         copySourceHeader(srcBucket, src),
 			LastModified: xmlTime(part.LastModified),
 			ETag:         `"` + part.ETag + `"`,
 			mpChecksums:  mpChecksumsOf(part.Checksum),

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"crypto/md5"
 	"encoding/xml"
+	"errors"
 	"io"
 	"net/http"
 	"sync"
 
 	"github.com/rs/zerolog"
+
+	"github.com/amphora-s3/amphora/store"
 )
 
 const (
@@ -36,8 +39,10 @@ type deleteResult struct {
 }
 
 type deletedEntry struct {
-	Key       string
-	VersionID string `xml:"VersionId,omitempty"`
+	Key                   string
+	VersionID             string `xml:"VersionId,omitempty"`
+	DeleteMarker          bool   `xml:",omitempty"`
+	DeleteMarkerVersionID string `xml:"DeleteMarkerVersionId,omitempty"`
 }
 
 type deleteFailure struct {
@@ -75,6 +80,7 @@ func (s *server) deleteObjects(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	results := make([]*deleteFailure, len(req.Objects))
+	done := make([]store.DeleteResult, len(req.Objects))
 	sem := make(chan struct{}, deleteWorkers)
 	var wg sync.WaitGroup
 	for i, o := range req.Objects {
@@ -82,8 +88,8 @@ func (s *server) deleteObjects(w http.ResponseWriter, r *http.Request) error {
 			results[i] = fail
 			continue
 		}
-		if err := s.authorizeKey(r, "s3:DeleteObject", o.Key); err != nil {
-			e := s3Error(err)
+		if err := s.authorizeKey(r, "s3:DeleteObject", o.Key, o.VersionID); err != nil {
+			e := s.toS3Error(err)
 			results[i] = &deleteFailure{Key: o.Key, Code: e.Code, Message: e.Message}
 			continue
 		}
@@ -91,12 +97,21 @@ func (s *server) deleteObjects(w http.ResponseWriter, r *http.Request) error {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := s.store.DeleteObject(r.Context(), ri.addr.Bucket, o.Key); err != nil {
-				e := s3Error(err)
+			var err error
+			if o.VersionID != "" {
+				done[i], err = s.store.DeleteVersion(r.Context(), ri.addr.Bucket, o.Key, o.VersionID)
+				if errors.Is(err, store.ErrNoSuchVersion) {
+					err = errInvalidVersionID
+				}
+			} else {
+				done[i], err = s.store.DeleteObject(r.Context(), ri.addr.Bucket, o.Key)
+			}
+			if err != nil {
+				e := s.toS3Error(err)
 				if e.Status >= 500 {
 					zerolog.Ctx(r.Context()).Error().Err(err).Str("key", o.Key).Msg("delete in DeleteObjects failed")
 				}
-				results[i] = &deleteFailure{Key: o.Key, Code: e.Code, Message: e.Message}
+				results[i] = &deleteFailure{Key: o.Key, VersionID: o.VersionID, Code: e.Code, Message: e.Message}
 			}
 		}()
 	}
@@ -108,7 +123,14 @@ func (s *server) deleteObjects(w http.ResponseWriter, r *http.Request) error {
 		case results[i] != nil:
 			out.Errors = append(out.Errors, *results[i])
 		case !req.Quiet:
-			out.Deleted = append(out.Deleted, deletedEntry{Key: o.Key, VersionID: o.VersionID})
+			d := deletedEntry{Key: o.Key, VersionID: o.VersionID}
+			if done[i].DeleteMarker {
+				d.DeleteMarker = true
+				if o.VersionID == "" { // a marker made, not one removed
+					d.DeleteMarkerVersionID = done[i].VersionID
+				}
+			}
+			out.Deleted = append(out.Deleted, d)
 		}
 	}
 	writeXML(w, http.StatusOK, out)
@@ -116,8 +138,7 @@ func (s *server) deleteObjects(w http.ResponseWriter, r *http.Request) error {
 }
 
 // checkDeleteKey returns the per-key error for a key that cannot be
-// deleted as asked, or nil. Buckets are never versioned here, so the only
-// version that exists is "null".
+// deleted as asked, or nil.
 func checkDeleteKey(key, versionID string) *deleteFailure {
 	var e *Error
 	switch {
@@ -125,8 +146,6 @@ func checkDeleteKey(key, versionID string) *deleteFailure {
 		e = errInvalidArgument.withMessage("The key must not be empty")
 	case len(key) > maxKeyLen:
 		e = errKeyTooLong
-	case versionID != "" && versionID != "null":
-		e = errNoSuchVersion
 	default:
 		return nil
 	}

@@ -55,8 +55,8 @@ func TestDeleteObjects(t *testing.T) {
 		t.Errorf("result = %+v", d)
 	}
 
-	// Quiet: only errors are reported. A version other than "null" does
-	// not exist in an unversioned bucket.
+	// Quiet: only errors are reported. A malformed version id is one; the
+	// null version of a key that has none is deleted (nothing to do).
 	body = []byte(`<Delete><Quiet>true</Quiet><Object><Key>b</Key></Object>` +
 		`<Object><Key>c</Key><VersionId>abc</VersionId></Object>` +
 		`<Object><Key>d</Key><VersionId>null</VersionId></Object></Delete>`)
@@ -66,7 +66,7 @@ func TestDeleteObjects(t *testing.T) {
 	if err := xml.Unmarshal(out, &d); err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Deleted) != 0 || len(d.Error) != 1 || d.Error[0].Key != "c" || d.Error[0].Code != "NoSuchVersion" {
+	if len(d.Deleted) != 0 || len(d.Error) != 1 || d.Error[0].Key != "c" || d.Error[0].Code != "InvalidArgument" || d.Error[0].VersionId != "abc" {
 		t.Errorf("quiet result = %+v\n%s", d, out)
 	}
 	// Without Content-MD5 (verified only when present).

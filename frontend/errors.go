@@ -87,13 +87,15 @@ var (
 	errRequestTimeout            = &Error{"RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.", nil, ""}
 	errSignatureDoesNotMatch     = &Error{"SignatureDoesNotMatch", http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method.", nil, ""}
 	errXAmzContentSHA256Mismatch = &Error{"XAmzContentSHA256Mismatch", http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed.", nil, ""}
-	// errSlowDown sheds load: the store found no buffer or slot in time.
+	// errSlowDown sheds load: the store found no buffer or slot in time,
+	// or its backend timed out or is out of reach (toS3Error).
 	errSlowDown = &Error{"SlowDown", http.StatusServiceUnavailable, "Please reduce your request rate.", nil, ""}
 )
 
 // fromCause is the one table from errors raised below the HTTP layer
 // (store sentinels, signature sentinels, body I/O) to S3 errors. The first
-// match wins; anything not listed is an InternalError. The two sigv2
+// match wins; anything not listed is an InternalError, unless the store
+// reports it as overload (toS3Error, below). The two sigv2
 // sentinels whose S3 answer depends on the request (malformed credentials
 // and signature mismatch) get their details added in auth.go.
 var fromCause = []struct {
@@ -102,6 +104,7 @@ var fromCause = []struct {
 }{
 	{store.ErrNoSuchBucket, errNoSuchBucket},
 	{store.ErrNoSuchKey, errNoSuchKey},
+	{store.ErrNoSuchVersion, errNoSuchVersion},
 	{store.ErrBucketAlreadyExists, errBucketAlreadyExists},
 	{store.ErrBucketAlreadyOwnedByYou, errBucketAlreadyOwnedByYou},
 	{store.ErrBucketNotEmpty, errBucketNotEmpty},
@@ -150,7 +153,8 @@ var fromCause = []struct {
 }
 
 // s3Error maps any error to the S3 error a client sees; unknown errors
-// become InternalError.
+// become InternalError. Responses go through toS3Error, which also knows
+// the store's overload errors.
 func s3Error(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
@@ -162,4 +166,31 @@ func s3Error(err error) *Error {
 		}
 	}
 	return errInternal
+}
+
+// overloadReporter is implemented by a store that can tell which of its
+// errors mean that its backend is overloaded or out of reach for now
+// (cassandra.Store: driver timeouts, too few replicas, no host), so that
+// the frontend answers them with SlowDown without knowing the driver. A
+// store without it (memstore) never fails that way.
+type overloadReporter interface {
+	Overloaded(err error) bool
+}
+
+// toS3Error is s3Error for this server's responses and per-key results:
+// an error the table leaves as InternalError but the store (or the
+// account store) reports as overload is 503 SlowDown, which writeError
+// sends with Retry-After.
+func (s *server) toS3Error(err error) *Error {
+	e := s3Error(err)
+	if e == errInternal && (overloaded(s.store, err) || overloaded(s.accounts, err)) {
+		return errSlowDown
+	}
+	return e
+}
+
+// overloaded asks a store that implements overloadReporter.
+func overloaded(st any, err error) bool {
+	o, ok := st.(overloadReporter)
+	return ok && o.Overloaded(err)
 }

@@ -303,8 +303,11 @@ type completeResult struct {
 	Key      string
 	ETag     string
 	mpChecksums
-	ChecksumType string `xml:",omitempty"`
+	ChecksumType string  `xml:",omitempty"`
+	hdrs         []field // response headers (headerDoc)
 }
+
+func (d completeResult) headers() []field { return d.hdrs }
 
 // completeMultipartUpload answers POST /bucket/key?uploadId=X. The body
 // and the conditions are checked first; the store's work then runs under
@@ -348,14 +351,18 @@ func (s *server) completeMultipartUpload(w http.ResponseWriter, r *http.Request)
 		if err != nil {
 			return nil, conds.explain(uploadError(err, uploadID))
 		}
-		return completeResult{
+		doc := completeResult{
 			Location:     location,
 			Bucket:       ri.addr.Bucket,
 			Key:          ri.addr.Key,
 			ETag:         `"` + obj.ETag + `"`,
 			mpChecksums:  mpChecksumsOf(obj.Checksum),
 			ChecksumType: obj.Checksum.Type,
-		}, nil
+		}
+		if ri.bucket.Versioned() {
+			doc.hdrs = []field{{"X-Amz-Version-Id", obj.VersionID}}
+		}
+		return doc, nil
 	})
 }
 

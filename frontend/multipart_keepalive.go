@@ -37,6 +37,11 @@ func init() {
 // Everything cheap to check must be checked before: once the response has
 // committed, an error can only be written inside the 200 body. work must
 // not touch w.
+// headerDoc is a result document that comes with response headers (the
+// version made). They are sent when the result comes before the
+// keep-alive starts; after that only the body can carry anything.
+type headerDoc interface{ headers() []field }
+
 func (s *server) respondLong(w http.ResponseWriter, r *http.Request, work func() (any, error)) error {
 	type result struct {
 		doc any
@@ -61,6 +66,11 @@ func (s *server) respondLong(w http.ResponseWriter, r *http.Request, work func()
 	case res := <-done:
 		if res.err != nil {
 			return res.err
+		}
+		if hs, ok := res.doc.(headerDoc); ok {
+			for _, f := range hs.headers() {
+				w.Header().Set(f.Name, f.Value)
+			}
 		}
 		writeXML(w, http.StatusOK, res.doc)
 		return nil
@@ -109,7 +119,7 @@ func (s *server) respondLong(w http.ResponseWriter, r *http.Request, work func()
 // sent. The failure is logged as fail would log it; the access log shows
 // the 200 the client got.
 func (s *server) lateError(r *http.Request, err error) errorBody {
-	e := s3Error(err)
+	e := s.toS3Error(err)
 	log := zerolog.Ctx(r.Context())
 	if e.Status >= 500 {
 		log.Error().Err(err).Str("code", e.Code).Msg("request failed after its 200 was sent")

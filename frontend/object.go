@@ -66,6 +66,7 @@ func (s *server) putObject(w http.ResponseWriter, r *http.Request) error {
 		return conds.explain(err)
 	}
 	setChecksumHeaders(w.Header(), obj.Checksum)
+	setVersionHeader(w.Header(), ri.bucket, obj.VersionID)
 	w.Header().Set("ETag", `"`+obj.ETag+`"`)
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
@@ -119,6 +120,7 @@ func (s *server) serveObject(w http.ResponseWriter, r *http.Request, body bool) 
 	}
 	setObjectHeaders(h, obj)
 	setTaggingCount(h, obj)
+	setVersionHeader(h, ri.bucket, obj.VersionID)
 	if !partial && strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
 		setChecksumHeaders(h, obj.Checksum)
 	}
@@ -169,12 +171,36 @@ func (c *clientWriter) Write(p []byte) (int, error) {
 }
 
 // deleteObject answers DELETE /bucket/key with 204, also when the key
-// does not exist.
+// does not exist: without a version id it deletes the key (or adds a
+// delete marker in a versioned bucket), with one it removes that version.
 func (s *server) deleteObject(w http.ResponseWriter, r *http.Request) error {
 	ri := info(r)
-	if err := s.store.DeleteObject(r.Context(), ri.addr.Bucket, ri.addr.Key); err != nil {
+	versionID, byID, err := versionQuery(r)
+	if err != nil {
 		return err
 	}
+	var res store.DeleteResult
+	if byID {
+		res, err = s.store.DeleteVersion(r.Context(), ri.addr.Bucket, ri.addr.Key, versionID)
+		if errors.Is(err, store.ErrNoSuchVersion) {
+			return errInvalidVersionID
+		}
+	} else {
+		res, err = s.store.DeleteObject(r.Context(), ri.addr.Bucket, ri.addr.Key)
+	}
+	if err != nil {
+		return err
+	}
+	setDeleteHeaders(w.Header(), ri.bucket, res)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// setDeleteHeaders adds what a delete did: the version removed or the
+// marker made.
+func setDeleteHeaders(h http.Header, b store.Bucket, res store.DeleteResult) {
+	setVersionHeader(h, b, res.VersionID)
+	if res.DeleteMarker {
+		h.Set("X-Amz-Delete-Marker", "true")
+	}
 }

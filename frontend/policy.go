@@ -141,7 +141,7 @@ func (c *policyCache) of(b store.Bucket) (*policy.Policy, error) {
 // policyRequest is what a bucket policy decides for q, with the
 // condition keys its request carries.
 func (s *server) policyRequest(q request) policy.Request {
-	req := policy.Request{Action: q.action, Resource: "arn:aws:s3:::" + q.bucket}
+	req := policy.Request{Action: versionedAction(q.action, q.versionID), Resource: "arn:aws:s3:::" + q.bucket}
 	if q.key != "" {
 		req.Resource += "/" + q.key
 	}
@@ -153,6 +153,29 @@ func (s *server) policyRequest(q request) policy.Request {
 		req.Context["s3:existingobjecttag/"+strings.ToLower(t.Key)] = []string{t.Value}
 	}
 	return req
+}
+
+// versionedAction is the action a policy names for action on a version
+// named by id (s3:GetObjectVersion...), action itself for the current one.
+func versionedAction(action, versionID string) string {
+	if versionID == "" {
+		return action
+	}
+	if v, ok := versionActions[action]; ok {
+		return v
+	}
+	return action
+}
+
+var versionActions = map[string]string{
+	"s3:GetObject":           "s3:GetObjectVersion",
+	"s3:DeleteObject":        "s3:DeleteObjectVersion",
+	"s3:GetObjectAcl":        "s3:GetObjectVersionAcl",
+	"s3:PutObjectAcl":        "s3:PutObjectVersionAcl",
+	"s3:GetObjectTagging":    "s3:GetObjectVersionTagging",
+	"s3:PutObjectTagging":    "s3:PutObjectVersionTagging",
+	"s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging",
+	"s3:GetObjectAttributes": "s3:GetObjectVersionAttributes",
 }
 
 // conditionKeys are the condition keys of r (lowercased names), as S3

@@ -28,9 +28,9 @@ const anyLevel level = -1
 // x-amz-copy-source must never store an empty object.
 func (s *server) routes() *mux.Router {
 	table := []route{
-		// Versions are not built yet: a request naming one is refused
-		// whatever else it asks, never answered for the current version.
-		{"NotImplemented", "", anyLevel, query("versionId"), "", s.notImplemented},
+		// A version id on an operation that takes none is refused, never
+		// answered for the current version.
+		{"NotImplemented", "", anyLevel, versionIDUnsupported, "", s.notImplemented},
 		// Sub-resources we answer.
 		{"GetBucketLocation", http.MethodGet, levelBucket, query("location"), "s3:GetBucketLocation", s.getBucketLocation},
 		{"GetBucketAcl", http.MethodGet, levelBucket, query("acl"), "s3:GetBucketAcl", s.getBucketACL},
@@ -40,6 +40,9 @@ func (s *server) routes() *mux.Router {
 		{"GetBucketOwnershipControls", http.MethodGet, levelBucket, query("ownershipControls"), "s3:GetBucketOwnershipControls", s.getBucketOwnershipControls},
 		{"PutBucketOwnershipControls", http.MethodPut, levelBucket, query("ownershipControls"), "s3:PutBucketOwnershipControls", s.putBucketOwnershipControls},
 		{"DeleteBucketOwnershipControls", http.MethodDelete, levelBucket, query("ownershipControls"), "s3:PutBucketOwnershipControls", s.deleteBucketOwnershipControls},
+		{"GetBucketVersioning", http.MethodGet, levelBucket, query("versioning"), "s3:GetBucketVersioning", s.getBucketVersioning},
+		{"PutBucketVersioning", http.MethodPut, levelBucket, query("versioning"), "s3:PutBucketVersioning", s.putBucketVersioning},
+		{"ListObjectVersions", http.MethodGet, levelBucket, query("versions"), "s3:ListBucketVersions", s.listObjectVersions},
 		{"GetBucketPolicy", http.MethodGet, levelBucket, query("policy"), "s3:GetBucketPolicy", s.getBucketPolicy},
 		{"PutBucketPolicy", http.MethodPut, levelBucket, query("policy"), "s3:PutBucketPolicy", s.putBucketPolicy},
 		{"DeleteBucketPolicy", http.MethodDelete, levelBucket, query("policy"), "s3:DeleteBucketPolicy", s.deleteBucketPolicy},
@@ -149,6 +152,30 @@ func misusedMultipart(r *http.Request, _ *mux.RouteMatch) bool {
 		part && (r.Method != http.MethodGet && r.Method != http.MethodHead || info(r).addr.level() != levelObject)
 }
 
+// versionIDUnsupported matches a versionId on anything but the object
+// operations that take one: GET, HEAD and DELETE of an object, and its
+// ACL, tagging and attributes sub-resources.
+func versionIDUnsupported(r *http.Request, _ *mux.RouteMatch) bool {
+	q := info(r).query
+	if _, ok := q["versionId"]; !ok {
+		return false
+	}
+	if info(r).addr.level() != levelObject {
+		return true
+	}
+	_, acl := q["acl"]
+	_, tagging := q["tagging"]
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodDelete:
+		_, uploads := q["uploads"]
+		_, uploadID := q["uploadId"]
+		return uploads || uploadID
+	case http.MethodPut:
+		return !acl && !tagging
+	}
+	return true
+}
+
 // header matches requests carrying header name.
 func header(name string) mux.MatcherFunc {
 	return func(r *http.Request, _ *mux.RouteMatch) bool {
@@ -166,7 +193,7 @@ var unsupported = []string{
 	"notification", "object-lock", "ownershipControls", "policy",
 	"policyStatus", "publicAccessBlock", "renameObject", "replication",
 	"requestPayment", "restore", "retention", "select", "select-type",
-	"session", "tagging", "torrent", "versionId", "versioning", "versions",
+	"session", "tagging", "torrent", "versioning", "versions",
 	"website",
 }
 

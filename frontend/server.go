@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/amphora-s3/amphora/pacing"
@@ -59,6 +60,9 @@ type Options struct {
 	// DefaultObjectOwnership is a new bucket's Object Ownership when
 	// CreateBucket does not say (ownership.go); "" means ObjectWriter.
 	DefaultObjectOwnership string
+	// Metrics, when set, is where the S3 request metrics are registered
+	// (metrics.go); nil records none.
+	Metrics prometheus.Registerer
 }
 
 // server is the handler New returns.
@@ -82,6 +86,7 @@ type server struct {
 	clientTimeout    time.Duration
 	clientMinRate    int64
 	defaultOwnership string
+	metrics          *metrics // nil: none
 }
 
 // New checks opts and returns the S3 API handler. It lists every problem
@@ -119,6 +124,10 @@ func New(opts Options) (http.Handler, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	var err error
+	if s.metrics, err = newMetrics(opts.Metrics); err != nil {
+		errs = append(errs, fmt.Errorf("metrics: %w", err))
 	}
 	for i, c := range opts.Credentials {
 		switch {
@@ -211,6 +220,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx = pacing.NewContext(ctx, client)
 	r = r.WithContext(ctx)
 	defer s.accessLog(rec, r, ri)
+	s.metrics.begin()
+	defer s.metrics.end(rec, ri)
 	if rec.pace = s.newPacer(w, r, client); rec.pace != nil {
 		defer rec.pace.finish()
 		if rec.pace.hasBody {

@@ -159,7 +159,9 @@ func writeTagging(w http.ResponseWriter, tags store.Tags) {
 }
 
 func (s *server) getObjectTagging(w http.ResponseWriter, r *http.Request) error {
-	writeTagging(w, info(r).object.Tags)
+	ri := info(r)
+	setVersionHeader(w.Header(), ri.bucket, ri.object.VersionID)
+	writeTagging(w, ri.object.Tags)
 	return nil
 }
 
@@ -168,17 +170,21 @@ func (s *server) putObjectTagging(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.store.PutObjectTags(r.Context(), *info(r).object, tags); err != nil {
+	ri := info(r)
+	if err := s.store.PutObjectTags(r.Context(), *ri.object, tags); err != nil {
 		return err
 	}
+	setVersionHeader(w.Header(), ri.bucket, ri.object.VersionID)
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
 
 func (s *server) deleteObjectTagging(w http.ResponseWriter, r *http.Request) error {
-	if err := s.store.PutObjectTags(r.Context(), *info(r).object, nil); err != nil {
+	ri := info(r)
+	if err := s.store.PutObjectTags(r.Context(), *ri.object, nil); err != nil {
 		return err
 	}
+	setVersionHeader(w.Header(), ri.bucket, ri.object.VersionID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

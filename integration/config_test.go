@@ -42,6 +42,11 @@ type serverOptions struct {
 	ReadHeaderTimeout time.Duration
 	// KeyCacheTTL, when set, is accounts.key_cache_ttl.
 	KeyCacheTTL time.Duration
+	// Metrics turns the monitoring listener on (startServer picks a free
+	// address for each server: server.MetricsAddr). MetricsListen, when
+	// set, is the address configTOML writes.
+	Metrics       bool
+	MetricsListen string
 }
 
 // testMasterKey seals the test servers' secrets (base64 of 32 bytes).
@@ -54,7 +59,7 @@ const testMasterKey = "dGVzdC1tYXN0ZXIta2V5LW9mLTMyLWJ5dGVzLWxvbmc="
 // moves its GC intent forward as it goes and fails when it cannot do so
 // in time), so it is not made so short that a busy 2-core machine trips it.
 func defaultOptions() serverOptions {
-	return serverOptions{BlockSize: 256 << 10, GCGrace: 10 * time.Second, Sweeper: true, SweepInterval: time.Second}
+	return serverOptions{BlockSize: 256 << 10, GCGrace: 10 * time.Second, Sweeper: true, SweepInterval: time.Second, Metrics: true}
 }
 
 // gcOptions are for tests that drive `amphora gc` themselves and wait for
@@ -107,6 +112,9 @@ sweeper = %t
 	fmt.Fprintf(&b, "\n[accounts]\nmaster_key = %q\n", testMasterKey)
 	if o.KeyCacheTTL > 0 {
 		fmt.Fprintf(&b, "key_cache_ttl = %q\n", o.KeyCacheTTL.String())
+	}
+	if o.MetricsListen != "" {
+		fmt.Fprintf(&b, "\n[metrics]\nlisten = %q\n", o.MetricsListen)
 	}
 	for _, tn := range []tenant{tenantA, tenantB} {
 		fmt.Fprintf(&b, `

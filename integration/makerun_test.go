@@ -22,7 +22,7 @@ func TestMakeRunS3cfg(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(root, "scripts", "run-local.sh"))
-	cmd.Env = append(os.Environ(), "BANNER_ONLY=1", "LISTEN="+s.Addr,
+	cmd.Env = append(os.Environ(), "BANNER_ONLY=1", "LISTEN="+s.Addr, "METRICS_LISTEN="+s.MetricsAddr,
 		"AMPHORA_ACCESS_KEY="+tenantA.AccessKey, "AMPHORA_SECRET_KEY="+tenantA.SecretKey)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -57,4 +57,21 @@ func TestMakeRunS3cfg(t *testing.T) {
 	c.run(t, "get", "s3://"+bucket+"/picture.jpg", filepath.Join(dir, "back.jpg"))
 	c.run(t, "del", "s3://"+bucket+"/picture.jpg")
 	c.run(t, "rb", "s3://"+bucket)
+
+	// The metrics and health URLs it prints answer as printed.
+	for _, label := range []string{"metrics: ", "health: "} {
+		i := strings.Index(banner, label)
+		if i < 0 {
+			t.Errorf("the banner has no %q:\n%s", label, banner)
+			continue
+		}
+		url := strings.Fields(banner[i+len(label):])[0]
+		code, body, err := httpGet(url)
+		if err != nil || code != 200 {
+			t.Errorf("GET %s (from the banner): %d %v", url, code, err)
+		}
+		if label == "metrics: " && !strings.Contains(body, `amphora_s3_requests_total{code="200",op="PutObject"}`) {
+			t.Errorf("%s does not count the s3cmd put", url)
+		}
+	}
 }

@@ -27,12 +27,15 @@ const (
 
 // server is one `amphora serve` subprocess on 127.0.0.1 and its files.
 type server struct {
-	Addr     string // 127.0.0.1:port, the same across restarts
-	Hosts    []string
-	Keyspace string
-	Options  serverOptions
-	Config   string // path of the TOML file
-	LogPath  string // stdout and stderr of every run, appended
+	Addr string // 127.0.0.1:port, the same across restarts
+	// MetricsAddr is the monitoring listener's (metrics, health checks),
+	// "" when Options.Metrics is off.
+	MetricsAddr string
+	Hosts       []string
+	Keyspace    string
+	Options     serverOptions
+	Config      string // path of the TOML file
+	LogPath     string // stdout and stderr of every run, appended
 
 	bin string
 	mu  sync.Mutex
@@ -52,11 +55,19 @@ func startServer(bin string, hosts []string, keyspace string, o serverOptions, d
 	if err != nil {
 		return nil, err
 	}
+	// The monitoring listener gets an address of its own, not one that
+	// came with options copied from another server.
+	withMetrics := o
+	for o.Metrics && (withMetrics.MetricsListen == "" || withMetrics.MetricsListen == addr) {
+		if withMetrics.MetricsListen, err = freeAddr(); err != nil {
+			return nil, err
+		}
+	}
 	s := &server{
-		Addr: addr, Hosts: hosts, Keyspace: keyspace, Options: o, bin: bin,
+		Addr: addr, MetricsAddr: withMetrics.MetricsListen, Hosts: hosts, Keyspace: keyspace, Options: o, bin: bin,
 		Config: filepath.Join(dir, "amphora.toml"), LogPath: filepath.Join(dir, "amphora.log"),
 	}
-	if err := os.WriteFile(s.Config, []byte(configTOML(addr, hosts, keyspace, o)), 0o600); err != nil {
+	if err := os.WriteFile(s.Config, []byte(configTOML(addr, hosts, keyspace, withMetrics)), 0o600); err != nil {
 		return nil, err
 	}
 	return s, s.start()

@@ -7,6 +7,7 @@
 # .local/credentials, and prints the endpoint and the keys for .s3cfg.
 #
 # Environment: CONFIG, CASSANDRA_HOSTS (comma-separated), LISTEN (default 127.0.0.1:8080),
+# METRICS_LISTEN (metrics and health checks, default 127.0.0.1:9100),
 # DOMAIN (virtual-host domain, default localhost), BIN (default bin/amphora).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ if [ -n "${CONFIG:-}" ]; then
 fi
 
 LISTEN=${LISTEN:-127.0.0.1:8080}
+METRICS_LISTEN=${METRICS_LISTEN:-127.0.0.1:9100}
 DOMAIN=${DOMAIN:-localhost}
 
 # banner prints the endpoint, the keys and a ~/.s3cfg that s3cmd takes as
@@ -26,6 +28,7 @@ banner() {
 	cat <<BANNER
 
   Amphora S3 endpoint: http://$LISTEN   (config: .local/amphora.toml)
+  metrics: http://$METRICS_LISTEN/metrics   health: http://$METRICS_LISTEN/health/ready
   access key: $access_key
   secret key: $secret_key
 
@@ -99,6 +102,9 @@ factor = 1
 
 [storage]
 block_size = "1MiB"
+
+[metrics]
+listen = "$METRICS_LISTEN"
 
 [[credentials]]
 access_key = "$access_key"

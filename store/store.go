@@ -17,6 +17,7 @@ import (
 type Store interface {
 	Buckets
 	Objects
+	Versions
 	Multipart
 }
 
@@ -68,7 +69,8 @@ type Objects interface {
 	PutObject(ctx context.Context, in PutInput) (Object, error)
 
 	// HeadObject returns the current version of key.
-	// Errors: ErrNoSuchBucket, ErrNoSuchKey.
+	// Errors: ErrNoSuchBucket, ErrNoSuchKey (a *DeleteMarkerError when
+	// the current version is a delete marker).
 	HeadObject(ctx context.Context, bucket, key string) (Object, error)
 
 	// ReadObject streams bytes [off, off+n) of the exact version obj
@@ -81,20 +83,23 @@ type Objects interface {
 	// A block whose stored checksum does not match fails the read.
 	ReadObject(ctx context.Context, obj Object, off, n int64) (io.ReadCloser, error)
 
-	// DeleteObject removes the current version of key; deleting a missing
-	// key succeeds. Errors: ErrNoSuchBucket.
-	DeleteObject(ctx context.Context, bucket, key string) error
+	// DeleteObject deletes key as S3 does without a version id: in a
+	// bucket never versioned it removes the key (a missing key succeeds);
+	// while Enabled it adds a delete marker; while Suspended a null delete
+	// marker, which replaces the null version. Errors: ErrNoSuchBucket.
+	DeleteObject(ctx context.Context, bucket, key string) (DeleteResult, error)
 
-	// ListObjects lists current objects in key (UTF-8 byte) order. Listed
+	// ListObjects lists current objects in key (UTF-8 byte) order; a key
+	// whose current version is a delete marker is not listed. Listed
 	// Objects carry Key, Bucket, Size, ETag, LastModified, Owner and
 	// VersionID; Meta and Ref may be empty.
 	// Errors: ErrNoSuchBucket.
 	ListObjects(ctx context.Context, in ListInput) (ListResult, error)
 
 	// PutObjectACL sets the ACL of the version obj describes (as
-	// HeadObject returned it). A later version of the key never takes
-	// it, and it is never lost to one committed meanwhile.
-	// Errors: ErrNoSuchKey (the version is gone).
+	// HeadObject or HeadVersion returned it). A later version of the key
+	// never takes it, and it is never lost to one committed meanwhile.
+	// Errors: ErrNoSuchKey (the version is gone, or was replaced).
 	PutObjectACL(ctx context.Context, obj Object, acl ACL) error
 
 	// PutObjectTags replaces the tags of the version obj describes (nil
@@ -129,9 +134,17 @@ type Meta struct {
 
 // Object describes one stored version of a key.
 type Object struct {
-	Bucket       string
-	Key          string
-	VersionID    string
+	Bucket string
+	Key    string
+	// VersionID is the version's id as S3 shows it: NullVersion for a
+	// null version. Stores tell versions apart by Ref.
+	VersionID string
+	// DeleteMarker: the version is a delete marker (no bytes; Owner and
+	// LastModified only).
+	DeleteMarker bool
+	// IsLatest: the version is its key's current one (set by
+	// ListVersions).
+	IsLatest     bool
 	Size         int64
 	ETag         string    // lower-case hex MD5 of the bytes, no quotes
 	LastModified time.Time // UTC, millisecond precision

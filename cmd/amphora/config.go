@@ -23,7 +23,14 @@ type Config struct {
 	Cassandra   CassandraConfig    `toml:"cassandra"`
 	Storage     StorageConfig      `toml:"storage"`
 	Accounts    AccountsConfig     `toml:"accounts"`
+	Metrics     MetricsConfig      `toml:"metrics"`
 	Credentials []CredentialConfig `toml:"credentials"`
+}
+
+// MetricsConfig is the monitoring listener: Prometheus metrics at
+// /metrics and the health checks /health/live and /health/ready.
+type MetricsConfig struct {
+	Listen string `toml:"listen"` // "" for none
 }
 
 // AccountsConfig is about the accounts and keys kept in Cassandra.
@@ -269,6 +276,18 @@ func (c Config) validate() []string {
 	}
 	if c.Server.Listen == "" && c.Server.TLSListen == "" {
 		add("server.listen and server.tls_listen are both empty: nothing to serve")
+	}
+	if c.Metrics.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
+			add("metrics.listen %q is not host:port", c.Metrics.Listen)
+		}
+		for _, other := range []struct{ key, addr string }{
+			{"server.listen", c.Server.Listen}, {"server.tls_listen", c.Server.TLSListen}, {"server.debug_listen", c.Server.DebugListen},
+		} {
+			if other.addr == c.Metrics.Listen {
+				add("metrics.listen %q is also %s: the monitoring endpoints need a listener of their own", c.Metrics.Listen, other.key)
+			}
+		}
 	}
 	if c.Server.Region == "" {
 		add("server.region must not be empty")

@@ -99,8 +99,14 @@ func serve(ctx context.Context, cfg Config) error {
 		debug.SetMemoryLimit(limit)
 		log.Info().Int64("memory_limit_mib", limit>>20).Msg("soft memory limit from the block budgets (GOMEMLIMIT overrides)")
 	}
+	mon, err := startMonitoring(cfg.Metrics.Listen, log)
+	if err != nil {
+		return err
+	}
+	defer mon.close()
 	sc := storeConfig(cfg)
 	sc.Logger = log.With().Str("component", "cassandra").Logger()
+	sc.Observer = mon.observer()
 	if cfg.Cassandra.ApplySchema {
 		if err := cassandra.ApplySchema(ctx, sc); err != nil {
 			return fmt.Errorf("apply schema: %w", err)
@@ -134,6 +140,7 @@ func serve(ctx context.Context, cfg Config) error {
 		ClientTimeout:          cfg.Server.ClientTimeout.Duration,
 		ClientMinRate:          int64(cfg.Server.ClientMinRate),
 		DefaultObjectOwnership: cfg.Server.DefaultObjectOwnership,
+		Metrics:                mon.registerer(),
 	})
 	if err != nil {
 		return err
@@ -174,6 +181,12 @@ func serve(ctx context.Context, cfg Config) error {
 		log.Info().Str("debug_listen", dln.Addr().String()).Msg("pprof profiles served")
 		go dsrv.Serve(dln)
 	}
+	if err := mon.serving(st); err != nil {
+		for _, l := range lns {
+			l.Close()
+		}
+		return err
+	}
 	for _, l := range lns {
 		log.Info().Str("listen", l.url()).Str("region", cfg.Server.Region).
 			Strs("cassandra", cfg.Cassandra.Hosts).Str("keyspace", cfg.Cassandra.Keyspace).
@@ -189,6 +202,7 @@ func serve(ctx context.Context, cfg Config) error {
 	case <-ctx.Done():
 	}
 	log.Info().Msg("shutting down")
+	mon.stop()
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.Duration)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {

@@ -58,12 +58,14 @@ func (c *cursor) Next(ctx context.Context) (store.Object, bool) {
 		c.err = err
 		return store.Object{}, false
 	}
-	if c.i >= len(c.b.keys) || !strings.HasPrefix(c.b.keys[c.i], c.prefix) {
-		return store.Object{}, false
+	for c.i < len(c.b.keys) && strings.HasPrefix(c.b.keys[c.i], c.prefix) {
+		v := c.b.current(c.b.keys[c.i])
+		c.i++
+		if v != nil { // not a key whose current version is a delete marker
+			return v.object(), true
+		}
 	}
-	v := c.b.objects[c.b.keys[c.i]]
-	c.i++
-	return v.object(), true
+	return store.Object{}, false
 }
 
 // SkipPrefix seeks to the first key at or after store.PrefixEnd(p) by

@@ -36,8 +36,8 @@ type Store struct {
 // for listing.
 type bucket struct {
 	info    store.Bucket
-	objects map[string]*version
-	keys    []string // sorted; exactly the keys of objects
+	objects map[string][]*version // each key's versions, newest first (never empty)
+	keys    []string              // sorted; exactly the keys of objects
 	// uploads holds the multipart uploads in progress by id; completed
 	// maps the id of each completed upload to the version it made, so a
 	// retried completion returns it.
@@ -75,7 +75,7 @@ func (s *Store) CreateBucket(ctx context.Context, b store.Bucket) error {
 		b.Created = now()
 	}
 	b.Settings = maps.Clone(b.Settings)
-	s.buckets[b.Name] = &bucket{info: b, objects: make(map[string]*version),
+	s.buckets[b.Name] = &bucket{info: b, objects: make(map[string][]*version),
 		uploads: make(map[string]*upload), completed: make(map[string]*version)}
 	return nil
 }

@@ -184,10 +184,6 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, in store.CompleteIn
 	if err := b.checkCondition(in.Key, in.IfNoneMatch, in.IfMatch); err != nil {
 		return fail(err)
 	}
-	id, err := newVersionID()
-	if err != nil {
-		return fail(err)
-	}
 	v := &version{parts: make([]partData, len(parts))}
 	var (
 		size  int64
@@ -208,12 +204,14 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, in store.CompleteIn
 		return fail(err)
 	}
 	v.obj = store.Object{
-		Bucket: in.Bucket, Key: in.Key, VersionID: id, Size: size, ETag: etag,
+		Bucket: in.Bucket, Key: in.Key, Size: size, ETag: etag,
 		LastModified: now(), Owner: u.info.Owner, Meta: u.info.Meta, Parts: len(parts),
 		Checksum: cs, ACL: u.info.ACL, Tags: u.info.Tags, Ref: v,
 	}
 	v.obj.Meta.User = cloneUser(u.info.Meta.User)
-	b.commit(in.Key, v)
+	if err := b.commit(in.Key, v); err != nil {
+		return fail(err)
+	}
 	delete(b.uploads, in.UploadID)
 	b.completed[in.UploadID] = v
 	return v.object(), nil

@@ -80,16 +80,11 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if err != nil {
 		return fail(err)
 	}
-	id, err := newVersionID()
-	if err != nil {
-		return fail(err)
-	}
 
 	v := &version{data: data}
 	v.obj = store.Object{
 		Bucket:       in.Bucket,
 		Key:          in.Key,
-		VersionID:    id,
 		Size:         in.Size,
 		ETag:         hex.EncodeToString(digest),
 		LastModified: now(),
@@ -111,28 +106,21 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if err := b.checkCondition(in.Key, in.IfNoneMatch, in.IfMatch); err != nil {
 		return fail(err)
 	}
-	b.commit(in.Key, v)
+	if err := b.commit(in.Key, v); err != nil {
+		return fail(err)
+	}
 	return v.object(), nil
 }
 
 // checkCondition decides a conditional write of key against its current
 // version; b's store lock must be held until the commit.
 func (b *bucket) checkCondition(key string, ifNoneMatch, ifMatch string) error {
-	cur, ok := b.objects[key]
+	cur := b.current(key)
 	etag := ""
-	if ok {
+	if cur != nil {
 		etag = cur.obj.ETag
 	}
-	return store.CheckWrite(ifNoneMatch, ifMatch, ok, etag)
-}
-
-// commit makes v the current version of key; the store lock must be held.
-func (b *bucket) commit(key string, v *version) {
-	if _, ok := b.objects[key]; !ok {
-		i, _ := slices.BinarySearch(b.keys, key)
-		b.keys = slices.Insert(b.keys, i, key)
-	}
-	b.objects[key] = v
+	return store.CheckWrite(ifNoneMatch, ifMatch, cur != nil, etag)
 }
 
 // readBody reads exactly size bytes of body and checks them against
@@ -190,11 +178,14 @@ func (s *Store) HeadObject(ctx context.Context, bucket, key string) (store.Objec
 	if err != nil {
 		return store.Object{}, err
 	}
-	v, ok := b.objects[key]
-	if !ok {
+	vs := b.objects[key]
+	if len(vs) == 0 {
 		return store.Object{}, fmt.Errorf("head %s/%s: %w", bucket, key, store.ErrNoSuchKey)
 	}
-	return v.object(), nil
+	if vs[0].obj.DeleteMarker {
+		return store.Object{}, &store.DeleteMarkerError{Bucket: bucket, Key: key, VersionID: vs[0].obj.VersionID}
+	}
+	return vs[0].object(), nil
 }
 
 // ReadObject streams bytes [off, off+n) of the version obj describes,
@@ -229,25 +220,28 @@ func (s *Store) ReadObject(ctx context.Context, obj store.Object, off, n int64) 
 	return io.NopCloser(ctxReader{ctx, io.MultiReader(rs...)}), nil
 }
 
-// DeleteObject removes the current version of key; a missing key is fine.
-func (s *Store) DeleteObject(ctx context.Context, bucket, key string) error {
+// DeleteObject deletes key as the bucket's versioning state says: it
+// removes the key, or commits a delete marker.
+func (s *Store) DeleteObject(ctx context.Context, bucket, key string) (store.DeleteResult, error) {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("delete %s/%s: %w", bucket, key, err)
+		return store.DeleteResult{}, fmt.Errorf("delete %s/%s: %w", bucket, key, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.bucketLocked(bucket)
 	if err != nil {
-		return err
+		return store.DeleteResult{}, err
 	}
-	if _, ok := b.objects[key]; !ok {
-		return nil
+	if !b.info.Versioned() {
+		b.drop(key)
+		return store.DeleteResult{}, nil
 	}
-	delete(b.objects, key)
-	if i, found := slices.BinarySearch(b.keys, key); found {
-		b.keys = slices.Delete(b.keys, i, i+1)
+	m := &version{}
+	m.obj = store.Object{Bucket: bucket, Key: key, DeleteMarker: true, LastModified: now(), Ref: m}
+	if err := b.commit(key, m); err != nil {
+		return store.DeleteResult{}, fmt.Errorf("delete %s/%s: %w", bucket, key, err)
 	}
-	return nil
+	return store.DeleteResult{VersionID: m.obj.VersionID, DeleteMarker: true}, nil
 }
 
 // ctxReader stops a stream once its context is done, as a store's
@@ -276,9 +270,9 @@ func (s *Store) PutObjectTags(ctx context.Context, obj store.Object, tags store.
 	return s.setCurrent(ctx, obj, "tags", func(o *store.Object) { o.Tags = tags.Sorted() })
 }
 
-// setCurrent applies set to the current version of obj's key if it is
-// the version obj names. Readers holding the version see the change: a
-// Cassandra store's readers would too, once they read again.
+// setCurrent applies set to the version obj names, if its key still
+// has it. Readers holding the version see the change: a Cassandra
+// store's readers would too, once they read again.
 func (s *Store) setCurrent(ctx context.Context, obj store.Object, what string, set func(*store.Object)) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("set %s of %s/%s: %w", what, obj.Bucket, obj.Key, err)
@@ -289,10 +283,11 @@ func (s *Store) setCurrent(ctx context.Context, obj store.Object, what string, s
 	if err != nil {
 		return err
 	}
-	cur, ok := b.objects[obj.Key]
-	if !ok || cur.obj.VersionID != obj.VersionID {
-		return fmt.Errorf("set %s of %s/%s version %s: %w", what, obj.Bucket, obj.Key, obj.VersionID, store.ErrNoSuchKey)
+	for _, v := range b.objects[obj.Key] {
+		if v == obj.Ref && !v.obj.DeleteMarker {
+			set(&v.obj)
+			return nil
+		}
 	}
-	set(&cur.obj)
-	return nil
+	return fmt.Errorf("set %s of %s/%s version %s: %w", what, obj.Bucket, obj.Key, obj.VersionID, store.ErrNoSuchKey)
 }

@@ -47,7 +47,7 @@ func (s *suite) testObjectACL(t *testing.T) {
 		if got := head(t, st, b, "k"); got.VersionID != o2.VersionID || got.ACL.Public() {
 			t.Errorf("%d bytes: the replaced version's ACL came back: %+v", size, got.ACL)
 		}
-		if err := st.DeleteObject(ctx, b, "k"); err != nil {
+		if _, err := st.DeleteObject(ctx, b, "k"); err != nil {
 			t.Fatal(err)
 		}
 		wantErr(t, "PutObjectACL on a deleted key", st.PutObjectACL(ctx, o2, public), store.ErrNoSuchKey)

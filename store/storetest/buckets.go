@@ -150,7 +150,7 @@ func (s *suite) testDeleteBucketNotEmpty(t *testing.T) {
 		t.Fatalf("bucket gone after a refused delete: %v", err)
 	}
 	head(t, st, b, "k")
-	if err := st.DeleteObject(ctx, b, "k"); err != nil {
+	if _, err := st.DeleteObject(ctx, b, "k"); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.DeleteBucket(ctx, b); err != nil {
@@ -177,7 +177,14 @@ func (s *suite) testMissingBucket(t *testing.T) {
 		wantErr(t, "PutObject", err, store.ErrNoSuchBucket)
 		_, err = st.HeadObject(ctx, b, "k")
 		wantErr(t, "HeadObject", err, store.ErrNoSuchBucket)
-		wantErr(t, "DeleteObject", st.DeleteObject(ctx, b, "k"), store.ErrNoSuchBucket)
+		_, err = st.DeleteObject(ctx, b, "k")
+		wantErr(t, "DeleteObject", err, store.ErrNoSuchBucket)
+		_, err = st.HeadVersion(ctx, b, "k", store.NullVersion)
+		wantErr(t, "HeadVersion", err, store.ErrNoSuchBucket)
+		_, err = st.DeleteVersion(ctx, b, "k", store.NullVersion)
+		wantErr(t, "DeleteVersion", err, store.ErrNoSuchBucket)
+		_, err = st.ListVersions(ctx, store.ListVersionsInput{Bucket: b, MaxKeys: 1000})
+		wantErr(t, "ListVersions", err, store.ErrNoSuchBucket)
 		_, err = st.ListObjects(ctx, store.ListInput{Bucket: b, MaxKeys: 1000})
 		wantErr(t, "ListObjects", err, store.ErrNoSuchBucket)
 	}

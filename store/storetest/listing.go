@@ -120,7 +120,7 @@ func (s *suite) testListing(t *testing.T) {
 	put(t, st, b, "deleted/x", []byte("gone"), store.Meta{})
 	put(t, st, b, "a/b/deleted", []byte("gone"), store.Meta{})
 	for _, k := range []string{"deleted/x", "a/b/deleted"} {
-		if err := st.DeleteObject(ctx, b, k); err != nil {
+		if _, err := st.DeleteObject(ctx, b, k); err != nil {
 			t.Fatal(err)
 		}
 	}

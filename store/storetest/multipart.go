@@ -368,7 +368,7 @@ func (s *suite) testMultipartErrors(t *testing.T) {
 
 	// Aborted: gone for every call; the bucket holds an upload until then.
 	uploadPart(t, st, u2, 1, small)
-	if err := st.DeleteObject(ctx, b, "k"); err != nil {
+	if _, err := st.DeleteObject(ctx, b, "k"); err != nil {
 		t.Fatal(err)
 	}
 	wantErr(t, "DeleteBucket with an upload in progress", st.DeleteBucket(ctx, b), store.ErrBucketNotEmpty)

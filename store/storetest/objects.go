@@ -34,11 +34,10 @@ func (s *suite) testRoundTrip(t *testing.T) {
 		checkBytes(t, key+" read via PutObject's Object", read(t, st, obj, 0, -1), data)
 		checkBytes(t, key+" read with n = size", read(t, st, h, 0, int64(size)), data)
 	}
-	// Two keys never share a version id, even with equal bytes.
+	// In a bucket never versioned every version is the null version.
 	a := put(t, st, b, "same/a", []byte("same"), store.Meta{})
-	c := put(t, st, b, "same/c", []byte("same"), store.Meta{})
-	if a.VersionID == c.VersionID {
-		t.Errorf("two PUTs share VersionID %q", a.VersionID)
+	if a.VersionID != store.NullVersion {
+		t.Errorf("a PUT into a bucket never versioned has VersionID %q", a.VersionID)
 	}
 
 	// The caller's metadata map is copied, not kept.
@@ -133,8 +132,8 @@ func (s *suite) testOverwrite(t *testing.T) {
 	data := payload(2*bs+3, 2)
 	m2 := store.Meta{ContentType: "text/plain", User: map[string]string{"only-in-two": "yes"}}
 	v2 := put(t, st, b, key, data, m2)
-	if v2.VersionID == v1.VersionID || v2.ETag == v1.ETag {
-		t.Errorf("overwrite kept VersionID %q / ETag %q", v1.VersionID, v1.ETag)
+	if v2.ETag == v1.ETag {
+		t.Errorf("overwrite kept ETag %q", v1.ETag)
 	}
 	h2 := head(t, st, b, key)
 	checkObject(t, "HeadObject after overwrite", h2, v2)
@@ -168,7 +167,7 @@ func (s *suite) testDelete(t *testing.T) {
 	for _, k := range []string{"k", "k/x", "k2", "j"} {
 		put(t, st, b, k, data, store.Meta{})
 	}
-	if err := st.DeleteObject(ctx, b, "k"); err != nil {
+	if _, err := st.DeleteObject(ctx, b, "k"); err != nil {
 		t.Fatalf("DeleteObject: %v", err)
 	}
 	_, err := st.HeadObject(ctx, b, "k")
@@ -178,10 +177,10 @@ func (s *suite) testDelete(t *testing.T) {
 	}
 	checkBytes(t, "neighbour after delete", read(t, st, head(t, st, b, "k/x"), 0, -1), data)
 
-	if err := st.DeleteObject(ctx, b, "k"); err != nil {
+	if _, err := st.DeleteObject(ctx, b, "k"); err != nil {
 		t.Errorf("deleting a deleted key: %v", err)
 	}
-	if err := st.DeleteObject(ctx, b, "never-there"); err != nil {
+	if _, err := st.DeleteObject(ctx, b, "never-there"); err != nil {
 		t.Errorf("deleting a missing key: %v", err)
 	}
 	_, err = st.HeadObject(ctx, b, "never-there")

@@ -65,6 +65,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts Options) {
 	t.Run("BucketSettings", s.testBucketSettings)
 	t.Run("ObjectACL", s.testObjectACL)
 	t.Run("ObjectTags", s.testObjectTags)
+	t.Run("Versioning", s.testVersioning)
+	t.Run("ListVersions", s.testListVersions)
 	t.Run("RoundTrip", s.testRoundTrip)
 	t.Run("Ranges", s.testRanges)
 	t.Run("Overwrite", s.testOverwrite)

@@ -64,7 +64,7 @@ func (s *suite) testObjectTags(t *testing.T) {
 		if got := head(t, st, b, "k"); !slices.Equal(got.Tags, other) || len(got.ACL.Grants) != 1 {
 			t.Errorf("%d bytes: tags and ACL set one after the other: %v %+v", size, got.Tags, got.ACL)
 		}
-		if err := st.DeleteObject(ctx, b, "k"); err != nil {
+		if _, err := st.DeleteObject(ctx, b, "k"); err != nil {
 			t.Fatal(err)
 		}
 		wantErr(t, "PutObjectTags on a deleted key", st.PutObjectTags(ctx, o2, other), store.ErrNoSuchKey)

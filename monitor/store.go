@@ -1,0 +1,138 @@
+package monitor
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/amphora-s3/amphora/cassandra"
+	"github.com/amphora-s3/amphora/pacing"
+)
+
+// Store is the store's read-only state RegisterStore exposes;
+// *cassandra.Store implements it.
+type Store interface {
+	BufferStats() pacing.Stats
+	SlotStats() (used, size int)
+	CacheStats() (keys, buckets cassandra.CacheStats)
+	GCStats() cassandra.GCStats
+	GCLag(ctx context.Context) (time.Duration, error)
+}
+
+// gcLagEvery is how often the GC watermark is read from Cassandra; a
+// scrape never waits for it (the last value read is reported).
+const (
+	gcLagEvery   = 15 * time.Second
+	gcLagTimeout = 5 * time.Second
+	gcLagStale   = time.Minute
+)
+
+// RegisterStore registers metrics read from st at each scrape: block
+// buffers and slots in use, cache lookups, and the sweeper's work and lag.
+func RegisterStore(reg prometheus.Registerer, st Store) error {
+	return reg.Register(&storeCollector{st: st})
+}
+
+// storeCollector reads st when scraped.
+type storeCollector struct {
+	st Store
+
+	mu         sync.Mutex
+	lag        time.Duration
+	lagRead    time.Time // when lag was read; zero: never
+	lagReading bool
+}
+
+func desc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc(name, help, labels, nil)
+}
+
+var (
+	buffersInUse = desc("amphora_block_buffers_in_use", "Block buffers taken now (filling from clients, in Cassandra I/O, waiting to be sent).")
+	buffersMax   = desc("amphora_block_buffers_max", "The block buffer budget (storage.max_block_buffers).")
+	bufferCuts   = desc("amphora_block_buffer_cutoffs_total", "Stalled clients cut off to free block buffers for others.")
+	slotsInUse   = desc("amphora_cassandra_block_slots_in_use", "Block statements running in Cassandra now.")
+	slotsMax     = desc("amphora_cassandra_block_slots_max", "The block statement slots (storage.max_blocks_in_flight).")
+	cacheLookups = desc("amphora_cache_lookups_total", "Lookups of the access key and bucket caches, by cache and result (hit, miss).", "cache", "result")
+	gcSweeps     = desc("amphora_gc_sweeps_total", "Sweeps this process ran (it sweeps while it holds the sweeper lease).")
+	gcFailed     = desc("amphora_gc_sweep_failures_total", "Sweeps that ended in an error (their entries are retried by a later sweep).")
+	gcEntries    = desc("amphora_gc_entries_total", "GC queue entries handled by this process's sweeps.")
+	gcReclaimed  = desc("amphora_gc_reclaimed_inodes_total", "Inodes (objects, parts, failed uploads) whose blocks this process's sweeps deleted.")
+	gcBlocks     = desc("amphora_gc_deleted_blocks_total", "Block partitions this process's sweeps deleted.")
+	gcEntryFails = desc("amphora_gc_failed_entries_total", "GC queue entries a sweep could not handle and left for a later one.")
+	gcLast       = desc("amphora_gc_last_sweep_timestamp_seconds", "When this process's last sweep ended (Unix time).")
+	gcLastTook   = desc("amphora_gc_last_sweep_duration_seconds", "How long this process's last sweep took.")
+	gcLag        = desc("amphora_gc_queue_lag_seconds", "Age of the oldest GC queue minute not yet cleared by any sweeper: the sweeping backlog.")
+)
+
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{buffersInUse, buffersMax, bufferCuts, slotsInUse, slotsMax, cacheLookups,
+		gcSweeps, gcFailed, gcEntries, gcReclaimed, gcBlocks, gcEntryFails, gcLast, gcLastTook, gcLag} {
+		ch <- d
+	}
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
+	b := c.st.BufferStats()
+	gauge(buffersInUse, float64(b.Used))
+	gauge(buffersMax, float64(b.Size))
+	counter(bufferCuts, float64(b.Cuts))
+	used, size := c.st.SlotStats()
+	gauge(slotsInUse, float64(used))
+	gauge(slotsMax, float64(size))
+	keys, buckets := c.st.CacheStats()
+	counter(cacheLookups, float64(keys.Hits), "access_key", "hit")
+	counter(cacheLookups, float64(keys.Misses), "access_key", "miss")
+	counter(cacheLookups, float64(buckets.Hits), "bucket", "hit")
+	counter(cacheLookups, float64(buckets.Misses), "bucket", "miss")
+	gc := c.st.GCStats()
+	counter(gcSweeps, float64(gc.Passes))
+	counter(gcFailed, float64(gc.FailedPasses))
+	counter(gcEntries, float64(gc.Entries))
+	counter(gcReclaimed, float64(gc.Reclaimed))
+	counter(gcBlocks, float64(gc.Blocks))
+	counter(gcEntryFails, float64(gc.Failed))
+	if !gc.LastPass.IsZero() {
+		gauge(gcLast, float64(gc.LastPass.UnixNano())/1e9)
+		gauge(gcLastTook, gc.LastDuration.Seconds())
+	}
+	if lag, ok := c.gcLag(); ok {
+		gauge(gcLag, lag.Seconds())
+	}
+}
+
+// gcLag returns the lag last read, and starts reading it again in the
+// background when it is older than gcLagEvery. A value that could not be
+// refreshed for gcLagStale (Cassandra does not answer) is not reported.
+func (c *storeCollector) gcLag() (time.Duration, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.lagReading && time.Since(c.lagRead) >= gcLagEvery {
+		c.lagReading = true
+		go c.readGCLag()
+	}
+	if time.Since(c.lagRead) > gcLagStale {
+		return 0, false
+	}
+	return c.lag, true
+}
+
+func (c *storeCollector) readGCLag() {
+	ctx, cancel := context.WithTimeout(context.Background(), gcLagTimeout)
+	defer cancel()
+	lag, err := c.st.GCLag(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lagReading = false
+	if err == nil {
+		c.lag, c.lagRead = lag, time.Now()
+	}
+}
