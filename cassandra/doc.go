@@ -276,7 +276,7 @@
 // listing (or deletes it) just above the listing's own timestamp, so
 // concurrent deletes of one key's versions converge and a newer commit's
 // listing write still wins. ListVersions walks the listing index, keys
-// behind a marker included, and reads each key's rows, sixteen keys at a
+// behind a marker included, and reads each key's rows, 64 keys at a
 // time (one at a time with a delimiter, whose common prefixes skip
 // keys), leaving out garbage rows the sweeper has not removed yet.
 //

@@ -171,7 +171,7 @@ func (s *Store) settleListing(ctx context.Context, b bucketInfo, key string) err
 
 // versionListAhead is how many keys ListVersions reads the versions of at
 // once (one query each, concurrently) when no delimiter may skip them.
-const versionListAhead = 16
+const versionListAhead = 64
 
 // ListVersions lists every version through store.ListVersionsPage, over
 // the listing index (keys behind a delete marker included) and each key's

@@ -55,15 +55,19 @@ type options struct {
 	timeout        time.Duration
 	logLevel       string
 
-	rssSize    int64 // one streamed PUT and GET for the RSS measurement; 0 skips
-	listKeys   int   // keys in the listing bucket; 0 skips the listing part
-	listPrefix int   // of which under big/
-	listReps   int
-	loadConc   int
-	loader     string // http or store
-	sweeper    bool
-	skipMatrix bool
-	profileDir string // CPU and allocation profiles of PUT and GET cells
+	rssSize  int64 // one streamed PUT and GET for the RSS measurement; 0 skips
+	listKeys int   // keys in the listing bucket; 0 skips the listing part
+	// versionKeys are the keys of the versions bucket (3 versions each);
+	// 0 skips it. versioned runs the matrix in a versioned bucket.
+	versionKeys int
+	versioned   bool
+	listPrefix  int // of which under big/
+	listReps    int
+	loadConc    int
+	loader      string // http or store
+	sweeper     bool
+	skipMatrix  bool
+	profileDir  string // CPU and allocation profiles of PUT and GET cells
 }
 
 func main() {
@@ -111,6 +115,8 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.logLevel, "log-level", "warn", "amphora log.level (info logs every request)")
 	fs.StringVar(&rssSize, "rss-size", "", "size of the streamed PUT+GET for the RSS measurement (default 5GiB; quick: 256MiB; 0 skips)")
 	fs.IntVar(&o.listKeys, "list-keys", -1, "keys in the listing bucket (default 1000000; quick: 20000; 0 skips)")
+	fs.IntVar(&o.versionKeys, "version-keys", -1, "keys in the versions bucket, 3 versions each, for ListObjectVersions beside ListObjectsV2 (default 100000; quick: 2000; 0 skips)")
+	fs.BoolVar(&o.versioned, "versioned", false, "run the size x concurrency matrix in a versioned bucket")
 	fs.IntVar(&o.listPrefix, "list-prefix-keys", -1, "of those, keys under the big/ prefix (default 100000; quick: 5000)")
 	fs.IntVar(&o.listReps, "list-reps", 0, "requests per listing measurement (default 50; quick: 20)")
 	fs.IntVar(&o.loadConc, "load-conc", 64, "concurrent PUTs while loading the listing bucket")
@@ -157,6 +163,7 @@ func parseFlags(args []string) (options, error) {
 		}
 	}
 	def(&o.listKeys, -1, 1_000_000, 20_000)
+	def(&o.versionKeys, -1, 100_000, 2_000)
 	def(&o.listPrefix, -1, 100_000, 5_000)
 	def(&o.listReps, 0, 50, 20)
 	if o.duration == 0 {
@@ -267,6 +274,11 @@ func run(ctx context.Context, o options) (err error) {
 	// the listing.
 	if o.listKeys > 0 {
 		if rep.Listing, err = runListing(ctx, o, env); err != nil {
+			return err
+		}
+	}
+	if o.versionKeys > 0 {
+		if rep.Versions, err = runVersions(ctx, o, env); err != nil {
 			return err
 		}
 	}

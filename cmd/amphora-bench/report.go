@@ -14,16 +14,18 @@ import (
 
 // Report is everything a run measured; it is printed and written as JSON.
 type Report struct {
-	Date      string         `json:"date"`
-	Quick     bool           `json:"quick"`
-	Seconds   float64        `json:"seconds"`
-	Machine   Machine        `json:"machine"`
-	Cassandra CassandraInfo  `json:"cassandra"`
-	Amphora   AmphoraInfo    `json:"amphora"`
-	Cells     []Cell         `json:"cells"`
-	RSS       *RSSResult     `json:"rss,omitempty"`
-	Listing   *ListingResult `json:"listing,omitempty"`
-	Targets   []Target       `json:"targets"`
+	Date      string          `json:"date"`
+	Quick     bool            `json:"quick"`
+	Seconds   float64         `json:"seconds"`
+	Machine   Machine         `json:"machine"`
+	Cassandra CassandraInfo   `json:"cassandra"`
+	Amphora   AmphoraInfo     `json:"amphora"`
+	Cells     []Cell          `json:"cells"`
+	RSS       *RSSResult      `json:"rss,omitempty"`
+	Listing   *ListingResult  `json:"listing,omitempty"`
+	Versions  *VersionsResult `json:"versions,omitempty"`
+	Versioned bool            `json:"versioned_matrix,omitempty"` // the matrix ran in a versioned bucket
+	Targets   []Target        `json:"targets"`
 }
 
 type Machine struct {
@@ -69,8 +71,9 @@ type Target struct {
 
 func newReport(o options, e *env) *Report {
 	r := &Report{
-		Date:  time.Now().UTC().Format(time.RFC3339),
-		Quick: o.quick,
+		Date:      time.Now().UTC().Format(time.RFC3339),
+		Quick:     o.quick,
+		Versioned: o.versioned,
 		Machine: Machine{
 			Cores: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version(),
 			OS: runtime.GOOS + "/" + runtime.GOARCH,
@@ -205,6 +208,17 @@ func (r *Report) print(w io.Writer) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "request\tentries\treps\tp50 ms\tp99 ms\tmax ms\t")
 		for _, c := range l.Cases {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.2f\t%.2f\t\n", c.Name, c.Entries, c.Reps, c.P50Ms, c.P99Ms, c.MaxMs)
+		}
+		tw.Flush()
+		fmt.Fprintln(w)
+	}
+	if v := r.Versions; v != nil {
+		fmt.Fprintf(w, "versioned bucket of %d keys x %d versions (loaded through http in %.0f s, %.0f PUT/s)\n",
+			v.Keys, v.PerKey, v.LoadSeconds, v.LoadPerSec)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "request\tentries\treps\tp50 ms\tp99 ms\tmax ms\t")
+		for _, c := range v.Cases {
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.2f\t%.2f\t\n", c.Name, c.Entries, c.Reps, c.P50Ms, c.P99Ms, c.MaxMs)
 		}
 		tw.Flush()

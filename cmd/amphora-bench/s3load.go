@@ -145,6 +145,11 @@ func runMatrix(ctx context.Context, o options, e *env) ([]Cell, error) {
 	if err := e.s3.createBucket(ctx, bucket); err != nil {
 		return nil, fmt.Errorf("create bucket: %w", err)
 	}
+	if o.versioned {
+		if err := e.s3.setVersioning(ctx, bucket); err != nil {
+			return nil, fmt.Errorf("enable versioning: %w", err)
+		}
+	}
 	var cells []Cell
 	for _, size := range o.sizes {
 		for _, conc := range o.concs {
