@@ -44,8 +44,7 @@ type listRow struct {
 	modified  time.Time
 	owner     string
 	parts     int
-	versioned bool
-	marker    bool // the key's current version is a delete marker
+	marker    bool // the key's current version is a delete marker (size markerSize)
 }
 
 // shardIter walks one listing partition in key order. Rows come in pages
@@ -118,12 +117,10 @@ func (c *cursor) Next(ctx context.Context) (store.Object, bool) {
 	if !ok {
 		return store.Object{}, false
 	}
-	id := store.NullVersion
-	if r.versioned {
-		id = r.version.String()
-	}
+	// (The listing does not know the S3 version id; ListObjects shows
+	// none, and ListVersions reads the version rows.)
 	return store.Object{
-		Bucket: c.b.name, Key: r.key, VersionID: id, DeleteMarker: r.marker, Size: r.size, ETag: r.etag,
+		Bucket: c.b.name, Key: r.key, DeleteMarker: r.marker, Size: max(r.size, 0), ETag: r.etag,
 		LastModified: r.modified, Owner: r.owner, Parts: r.parts,
 		Ref: ref{version: r.version, inode: r.inode, blockSize: r.blockSize, size: r.size, parts: r.parts},
 	}, true
@@ -204,7 +201,7 @@ func (c *cursor) fill(ctx context.Context) error {
 }
 
 func (c *cursor) fetch(ctx context.Context, it *shardIter) error {
-	stmt := `SELECT key, version, inode, size, block_size, etag, modified, owner, parts, versioned, marker FROM objects
+	stmt := `SELECT key, version, inode, size, block_size, etag, modified, owner, parts FROM objects
 		WHERE bucket_id = ? AND shard = ? AND key >= ?`
 	if it.exclusive {
 		stmt = strings.Replace(stmt, "key >= ?", "key > ?", 1)
@@ -222,8 +219,9 @@ func (c *cursor) fetch(ctx context.Context, it *shardIter) error {
 		key []byte
 	)
 	rows := make([]listRow, 0, it.pageSize)
-	for iter.Scan(&key, &r.version, &r.inode, &r.size, &r.blockSize, &r.etag, &r.modified, &r.owner, &r.parts, &r.versioned, &r.marker) {
+	for iter.Scan(&key, &r.version, &r.inode, &r.size, &r.blockSize, &r.etag, &r.modified, &r.owner, &r.parts) {
 		r.key = string(key)
+		r.marker = r.size == markerSize
 		rows = append(rows, r)
 		r = listRow{}
 	}

@@ -329,20 +329,22 @@ func (s *Store) cleanupOlder(ctx context.Context, b bucketInfo, key string, rows
 
 // insertListing writes a listing row (listingValues), at the batch's
 // timestamp; putListing adds its own.
-const insertListing = `INSERT INTO objects (bucket_id, shard, key, version, inode, size, block_size, etag, modified, owner, parts, versioned, marker)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertListing = `INSERT INTO objects (bucket_id, shard, key, version, inode, size, block_size, etag, modified, owner, parts)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-// listingValues are the listing row of key for version r. In a versioned
-// bucket the flags are written even when false, so that an upsert clears
-// the previous version's; a bucket never versioned has none to clear, and
-// its small PUTs keep the bytes (the inline batch is sized to the byte).
+// markerSize is the size a listing row gives a delete marker: the key's
+// current version is a marker. Encoding it in a column every listing
+// write sets anyway costs a small PUT's batch no byte (the inline batch
+// is sized to the byte), and the next write clears it.
+const markerSize = -1
+
+// listingValues are the listing row of key for version r.
 func listingValues(b bucketInfo, key string, r versionRow) []any {
-	var versioned, marker any = r.versioned, r.marker
-	if !b.versioned() {
-		versioned, marker = gocql.UnsetValue, gocql.UnsetValue
+	size := r.size
+	if r.marker {
+		size = markerSize
 	}
-	return []any{b.id, shardOf(key, b.shards), []byte(key), r.version, r.inode, r.size, r.blockSize, r.etag, r.created, r.owner, r.parts,
-		versioned, marker}
+	return []any{b.id, shardOf(key, b.shards), []byte(key), r.version, r.inode, size, r.blockSize, r.etag, r.created, r.owner, r.parts}
 }
 
 // putListing upserts key's listing row from r at r's write timestamp, so
