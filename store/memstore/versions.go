@@ -135,9 +135,9 @@ func (s *Store) ListVersions(ctx context.Context, in store.ListVersionsInput) (s
 	if err != nil {
 		return store.ListVersionsResult{}, err
 	}
-	c := &versionCursor{b: b, prefix: in.Prefix}
-	start := sort.SearchStrings(b.keys, in.Prefix)
-	c.i = max(start, sort.SearchStrings(b.keys, in.KeyMarker)) // the marker key itself is included
+	// The marker key itself is included.
+	c := &versionCursor{cursor{b: b, prefix: in.Prefix,
+		i: max(sort.SearchStrings(b.keys, in.Prefix), sort.SearchStrings(b.keys, in.KeyMarker))}}
 	res, err := store.ListVersionsPage(ctx, c, in)
 	if err != nil {
 		return store.ListVersionsResult{}, fmt.Errorf("list versions of %s: %w", in.Bucket, err)
@@ -145,13 +145,9 @@ func (s *Store) ListVersions(ctx context.Context, in store.ListVersionsInput) (s
 	return res, nil
 }
 
-// versionCursor walks b.keys like cursor does, with every version.
-type versionCursor struct {
-	b      *bucket
-	prefix string
-	i      int
-	err    error
-}
+// versionCursor walks b.keys as cursor does (its SkipPrefix, Err and
+// Close), yielding every version of each key, delete markers included.
+type versionCursor struct{ cursor }
 
 func (c *versionCursor) Next(ctx context.Context) (store.KeyVersions, bool) {
 	if c.err != nil {
@@ -172,17 +168,3 @@ func (c *versionCursor) Next(ctx context.Context) (store.KeyVersions, bool) {
 	}
 	return kv, true
 }
-
-func (c *versionCursor) SkipPrefix(_ context.Context, p string) {
-	end := store.PrefixEnd(p)
-	if end == "" {
-		c.i = len(c.b.keys)
-		return
-	}
-	if j := sort.SearchStrings(c.b.keys, end); j > c.i {
-		c.i = j
-	}
-}
-
-func (c *versionCursor) Err() error   { return c.err }
-func (c *versionCursor) Close() error { return nil }
