@@ -46,9 +46,10 @@ test-unit:
 FUZZTIME ?= 1m
 FUZZ_TARGETS = ./policy:FuzzParse ./policy:FuzzWildcard ./frontend:FuzzPutBucketACL ./frontend:FuzzPutBucketPolicy \
 	./frontend:FuzzCompleteMultipartUpload ./frontend:FuzzDeleteObjects ./frontend:FuzzCreateBucketConfiguration \
-	./frontend:FuzzPutBucketOwnershipControls ./frontend:FuzzPutTagging ./frontend:FuzzPutPublicAccessBlock \
+	./frontend:FuzzPutBucketOwnershipControls ./frontend:FuzzPutTagging ./frontend:FuzzPutPublicAccessBlock ./frontend:FuzzPutBucketCors \
 	./frontend:FuzzListObjects ./frontend:FuzzMultipartParams ./frontend:FuzzParseRange ./frontend:FuzzGetObjectHeaders \
-	./frontend:FuzzTaggingHeader ./frontend:FuzzParseAddress ./frontend:FuzzRequestTarget \
+	./frontend:FuzzTaggingHeader ./frontend:FuzzParseAddress ./frontend:FuzzRequestTarget ./frontend:FuzzPostPolicy ./frontend:FuzzPostForm \
+	./lifecycle:FuzzParseLifecycle \
 	./sigv2:FuzzVerify ./sigv2:FuzzVerifyPresigned ./sigv4:FuzzVerify ./sigv4:FuzzVerifyPresigned ./sigv4:FuzzChunkedReader
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -13,6 +13,9 @@ import (
 // The suite makes names unique per run, so all subtests share one store
 // (and keyspace); a small block size puts boundaries within cheap reach.
 func TestConformance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Cassandra; skipped with -short")
+	}
 	var (
 		once sync.Once
 		s    *Store

@@ -260,10 +260,23 @@
 // the steps above (each commit's range tombstone); in a versioned bucket
 // a commit deletes, with row tombstones, only the null rows the rule
 // names (a range could take a version committed concurrently), and an
-// Enabled commit deletes nothing. A commit whose row would be garbage on
-// arrival (a newer null row exists) is skipped, as a superseded PUT is in
-// a bucket never versioned; while Enabled an older-started PUT that
-// commits last is kept as a version that is not current.
+// Enabled commit deletes nothing.
+//
+// Version order is completion order. A PUT's version is taken when it
+// starts (its intent and write timestamps need one), but a PUT that finds
+// at its commit a newer row than its own (a PUT that started after it
+// committed first) takes a fresh version, newer than every row it read
+// (and than another frontend's clock), and moves its intent to it as
+// refreshIntent moves an intent in time: the new entry is queued, then the
+// old one, just refreshed and so far from due, withdrawn. The blocks are
+// the inode's and stay. The early read, taken while the body came in, is
+// checked at the commit with a one-row read of the newest version, so a
+// commit landed meanwhile is seen. An inline PUT takes its version once
+// its body is in. A multipart completion, whose version its upload's
+// record names, keeps the version taken when it starts completing: if a
+// newer null row exists by its commit, its row would be garbage on
+// arrival and the commit is skipped (in an Enabled bucket it is kept as a
+// version that is not current).
 //
 // DeleteObject in a versioned bucket commits a marker as an inline PUT
 // does: one logged batch with the marker row, the listing row (marked:
@@ -288,6 +301,33 @@
 // not prove it was never visible there (it may have been committed and
 // then deleted by id). A listing row naming a version that is gone is
 // rewritten just above its own timestamp.
+//
+// # Object lock
+//
+// A bucket's object lock configuration is one of its settings
+// (store.ObjectLockConfig: enabled, default retention); the frontend
+// keeps versioning Enabled while it is on and turns the default into a
+// retention at each write. A version's retention and legal hold as its
+// write gave them are the row's lock column (store.Lock.Encode; a
+// multipart upload's row carries them until the completion writes the
+// version row, with the bucket's default retention when the upload named
+// none). PutObjectRetention and PutObjectLegalHold write entries of the
+// static maps retentions and legal_holds, keyed by version, as ACLs and
+// tags are kept below: each in its own cell, so a retention change never
+// overwrites a legal hold change. The entry in force wins over the
+// column (versionRow.effectiveLock).
+//
+// Nothing locked is ever reclaimed. DeleteVersion reads the rows it
+// would delete and refuses (store.ErrObjectLocked) while any is under a
+// legal hold or a running retention, unless it is GOVERNANCE and the
+// request bypasses governance. The garbage rule (store.GarbageVersions)
+// never names a locked row, so no commit's tombstones, no
+// DeleteObject in a Suspended bucket and no sweeper pass removes one;
+// the range tombstone of a commit is only written in a bucket never
+// versioned, where no lock can exist (object lock needs versioning). A
+// retention change or a delete racing another change of the same
+// version is decided by what each read: the last write wins, as for
+// ACLs.
 //
 // # Object ACLs and tags
 //

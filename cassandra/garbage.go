@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
@@ -20,14 +21,16 @@ import (
 // versioning was not Enabled).
 func (r versionRow) isNull() bool { return !r.versioned }
 
-// garbageRows are the rows (newest first) that are garbage as they stand.
+// garbageRows are the rows (newest first) that are garbage as they stand
+// now (a version under object lock never is).
 func garbageRows(rows []versionRow) []versionRow {
-	isNull := make([]bool, len(rows))
+	facts := make([]store.VersionFacts, len(rows))
+	now := time.Now()
 	for i, r := range rows {
-		isNull[i] = r.isNull()
+		facts[i] = store.VersionFacts{Null: r.isNull(), Locked: r.effectiveLock().Active(now)}
 	}
 	var out []versionRow
-	for _, i := range store.GarbageVersions(isNull) {
+	for _, i := range store.GarbageVersions(facts) {
 		out = append(out, rows[i])
 	}
 	return out

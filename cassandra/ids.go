@@ -28,6 +28,18 @@ func (s *Store) newVersion() gocql.UUID {
 	}
 }
 
+// newVersionAfter is newVersion, but also strictly after v (a version
+// another frontend made, whose clock may be ahead).
+func (s *Store) newVersionAfter(v gocql.UUID) gocql.UUID {
+	floor := v.Time().UnixMicro()
+	for {
+		last := s.lastMicros.Load()
+		if last >= floor || s.lastMicros.CompareAndSwap(last, floor) {
+			return s.newVersion()
+		}
+	}
+}
+
 // writeTime is the Cassandra write timestamp (µs) of everything that
 // carries version v.
 func writeTime(v gocql.UUID) int64 { return v.Time().UnixMicro() }

@@ -116,6 +116,47 @@ func (s *Store) readManifest(ctx context.Context, obj store.Object, r ref, off, 
 	return s.newBlockReader(ctx, next), nil
 }
 
+// ObjectParts returns parts first..last of obj: one range read of its
+// manifest rows; a single PUT is one part.
+func (s *Store) ObjectParts(ctx context.Context, obj store.Object, first, last int) ([]store.PartInfo, error) {
+	r, ok := obj.Ref.(ref)
+	if !ok {
+		var err error
+		if r, err = s.refByVersion(ctx, obj); err != nil {
+			return nil, err
+		}
+	}
+	n := max(r.parts, 1)
+	if first < 1 || last < first || last > n {
+		return nil, fmt.Errorf("parts %d..%d of %d: %w", first, last, n, store.ErrInvalidPart)
+	}
+	if r.parts == 0 {
+		return []store.PartInfo{{Number: 1, Size: r.size}}, nil
+	}
+	composite := obj.Checksum.Type == "COMPOSITE"
+	iter := s.query(ctx, `SELECT idx, size, start, checksum FROM manifests WHERE manifest = ? AND idx >= ? AND idx <= ?`,
+		r.inode, first, last).Idempotent(true).PageSize(1000).Iter()
+	out := make([]store.PartInfo, 0, last-first+1)
+	var (
+		p   store.PartInfo
+		sum string
+	)
+	for iter.Scan(&p.Number, &p.Size, &p.Off, &sum) {
+		if composite {
+			p.Checksum = sum
+		}
+		out = append(out, p)
+		p, sum = store.PartInfo{}, ""
+	}
+	if err := iter.Close(); err != nil {
+		return nil, fmt.Errorf("read manifest %s parts %d..%d: %w", r.inode, first, last, err)
+	}
+	if len(out) != last-first+1 {
+		return nil, fmt.Errorf("manifest %s: %d of parts %d..%d: %w", r.inode, len(out), first, last, store.ErrCorrupt)
+	}
+	return out, nil
+}
+
 // ObjectPart returns where part n of obj lies: one manifest row for a
 // multipart object; a single PUT is one part.
 func (s *Store) ObjectPart(ctx context.Context, obj store.Object, n int) (off, size int64, err error) {

@@ -50,7 +50,13 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, in store.CompleteIn
 		return store.Object{}, err
 	}
 	row := versionRow{version: s.newVersion(), inode: manifest, owner: rec.owner, meta: rec.meta, uploadID: rec.id, acl: rec.acl, tags: rec.tags,
-		versioned: b.versioningEnabled()}
+		lock: rec.lock, versioned: b.versioningEnabled()}
+	if l, _ := store.DecodeLock(rec.lock); l.Retention.IsZero() {
+		// No retention of its own: the bucket's default, as of the
+		// completion.
+		l.Retention = in.DefaultRetention
+		row.lock = l.Encode()
+	}
 	row.created = row.version.Time().Truncate(time.Millisecond)
 	intent := s.newEntry(kindUpload, b, in.Key, row)
 	intent.parts = len(in.Parts) // a manifest version; set before it is queued
@@ -139,7 +145,7 @@ func (s *Store) completeLocked(ctx context.Context, b bucketInfo, in store.Compl
 		defer s.unlockKey(lk)
 		cond.lock = lk
 	}
-	if attempted, err := s.commit(ctx, b, in.Key, *row, intent, cond, nil); err != nil {
+	if attempted, err := s.commit(ctx, b, in.Key, row, false, intent, cond, nil); err != nil {
 		return store.Object{}, attempted, err
 	}
 	// Committed. What follows is bookkeeping the sweeper redoes (via the

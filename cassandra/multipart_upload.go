@@ -36,6 +36,7 @@ type uploadRecord struct {
 	meta      store.Meta
 	acl       string // store.ACL.Encode: the object's, once completed
 	tags      string // store.Tags.Encode: the object's, once completed
+	lock      string // store.Lock.Encode: the object's, once completed
 	manifest  gocql.UUID
 	version   gocql.UUID
 }
@@ -43,7 +44,8 @@ type uploadRecord struct {
 func (r uploadRecord) public() store.Upload {
 	acl, _ := store.DecodeACL(r.acl)
 	tags, _ := store.DecodeTags(r.tags)
-	return store.Upload{Bucket: r.bucket, Key: r.key, UploadID: r.id.String(), Owner: r.owner,
+	lock, _ := store.DecodeLock(r.lock)
+	return store.Upload{Lock: lock, Bucket: r.bucket, Key: r.key, UploadID: r.id.String(), Owner: r.owner,
 		Initiated: r.initiated.UTC(), Meta: r.meta, ChecksumAlgorithm: r.algorithm, ChecksumType: r.typ, ACL: acl, Tags: tags}
 }
 
@@ -54,13 +56,13 @@ func (s *Store) readRecord(ctx context.Context, id gocql.UUID, serial bool) (upl
 	var key []byte
 	q := s.query(ctx, `SELECT bucket_id, bucket, key, state, owner, initiated, checksum_algorithm, checksum_type,
 		content_type, content_encoding, content_disposition, content_language, cache_control, expires, user_meta,
-		manifest, version, acl, tags FROM multipart WHERE upload_id = ?`, id).Idempotent(true)
+		manifest, version, acl, tags, lock FROM multipart WHERE upload_id = ?`, id).Idempotent(true)
 	if serial {
 		q = q.Consistency(s.cfg.serial)
 	}
 	err := q.Scan(&r.bucketID, &r.bucket, &key, &r.state, &r.owner, &r.initiated, &r.algorithm, &r.typ,
 		&r.meta.ContentType, &r.meta.ContentEncoding, &r.meta.ContentDisposition, &r.meta.ContentLanguage,
-		&r.meta.CacheControl, &r.meta.Expires, &r.meta.User, &r.manifest, &r.version, &r.acl, &r.tags)
+		&r.meta.CacheControl, &r.meta.Expires, &r.meta.User, &r.manifest, &r.version, &r.acl, &r.tags, &r.lock)
 	if errors.Is(err, gocql.ErrNotFound) {
 		return r, false, nil
 	}
@@ -134,7 +136,8 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, in store.CreateUpload
 		return store.Upload{}, err
 	}
 	r := uploadRecord{id: s.newVersion(), bucketID: b.id, bucket: b.name, key: in.Key, state: stateOpen,
-		owner: in.Owner, algorithm: in.ChecksumAlgorithm, typ: in.ChecksumType, meta: in.Meta, acl: in.ACL.Encode(), tags: in.Tags.Encode()}
+		owner: in.Owner, algorithm: in.ChecksumAlgorithm, typ: in.ChecksumType, meta: in.Meta, acl: in.ACL.Encode(), tags: in.Tags.Encode(),
+		lock: in.Lock.Encode()}
 	r.initiated = r.id.Time().Truncate(time.Millisecond)
 	r.meta.User = maps.Clone(in.Meta.User)
 	if len(r.meta.User) == 0 {
@@ -149,10 +152,10 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, in store.CreateUpload
 	existing := map[string]any{}
 	applied, err := s.query(ctx, `INSERT INTO multipart (upload_id, bucket_id, bucket, key, state, owner, initiated,
 		checksum_algorithm, checksum_type, content_type, content_encoding, content_disposition, content_language,
-		cache_control, expires, user_meta, acl, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		cache_control, expires, user_meta, acl, tags, lock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
 		r.id, b.id, b.name, []byte(in.Key), stateOpen, in.Owner, r.initiated, r.algorithm, r.typ,
 		m.ContentType, m.ContentEncoding, m.ContentDisposition, m.ContentLanguage, m.CacheControl, m.Expires, m.User,
-		orUnset(r.acl), orUnset(r.tags)).
+		orUnset(r.acl), orUnset(r.tags), orUnset(r.lock)).
 		SerialConsistency(s.cfg.serial).MapScanCAS(existing)
 	if err != nil {
 		return store.Upload{}, fmt.Errorf("create upload of %q: %w", in.Key, err)

@@ -69,7 +69,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	}
 	row.etag = hex.EncodeToString(sum)
 
-	if err := s.lockAndCommit(ctx, b, in.Key, row, intent, written, cond, early); err != nil {
+	if err := s.lockAndCommit(ctx, b, in.Key, &row, intent, written, cond, early); err != nil {
 		return store.Object{}, err
 	}
 	return row.object(in.Bucket, in.Key), nil
@@ -79,7 +79,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 // row. When the commit batch was never sent, the upload's written blocks
 // are reclaimed; once sent, the commit may still land, and only the
 // sweeper, which fences first, may delete them.
-func (s *Store) lockAndCommit(ctx context.Context, b bucketInfo, key string, row versionRow, intent *gcEntry, written int, cond condition, early *earlyRead) error {
+func (s *Store) lockAndCommit(ctx context.Context, b bucketInfo, key string, row *versionRow, intent *gcEntry, written int, cond condition, early *earlyRead) error {
 	if cond.set() {
 		lk, err := s.lockKey(ctx, b, key)
 		if err != nil {
@@ -89,7 +89,7 @@ func (s *Store) lockAndCommit(ctx context.Context, b bucketInfo, key string, row
 		defer s.unlockKey(lk)
 		cond.lock = lk
 	}
-	attempted, err := s.commit(ctx, b, key, row, intent, cond, early)
+	attempted, err := s.commit(ctx, b, key, row, true, intent, cond, early)
 	if err != nil && !attempted {
 		s.abandon(intent, written)
 	}
@@ -101,7 +101,7 @@ func (s *Store) newRow(b bucketInfo, in store.PutInput, inode gocql.UUID, blockS
 	row := versionRow{
 		version: s.newVersion(), inode: inode, size: in.Size, blockSize: blockSize,
 		owner: in.Owner, meta: in.Meta, acl: in.ACL.Encode(), tags: in.Tags.Encode(),
-		versioned: b.versioningEnabled(),
+		lock: in.Lock.Encode(), versioned: b.versioningEnabled(),
 	}
 	row.created = row.version.Time().Truncate(time.Millisecond)
 	row.meta.User = maps.Clone(in.Meta.User) // the caller keeps its map
@@ -166,6 +166,21 @@ func (e *earlyRead) result() (at time.Time, rows []versionRow, queued bool) {
 	return e.at, e.rows, e.queued
 }
 
+// newestMoved reports whether key's newest version row is no longer
+// rows' first (a lighter read than versionRows: one clustering key).
+func (s *Store) newestMoved(ctx context.Context, bucketID gocql.UUID, key string, rows []versionRow) (bool, error) {
+	var v gocql.UUID
+	err := s.query(ctx, `SELECT version FROM versions WHERE bucket_id = ? AND key = ? LIMIT 1`, bucketID, []byte(key)).
+		Idempotent(true).Scan(&v)
+	if err != nil && !errors.Is(err, gocql.ErrNotFound) {
+		return false, fmt.Errorf("read newest version of %q: %w", key, err)
+	}
+	if v == (gocql.UUID{}) { // no rows (or the static maps only)
+		return len(rows) > 0, nil
+	}
+	return len(rows) == 0 || rows[0].version != v, nil
+}
+
 // insertVersion writes a version row (versionRow.values).
 const insertVersion = `INSERT INTO versions (bucket_id, key, ` + versionInsertCols + `) VALUES (?, ?, ` + versionMarks + `)`
 
@@ -176,12 +191,29 @@ const insertVersion = `INSERT INTO versions (bucket_id, key, ` + versionInsertCo
 // step 2 was sent: after that a failure is ambiguous and the blocks must
 // stay until the sweeper decides.
 // early, when not nil, is step 1 already under way (readEarly).
-func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versionRow, intent *gcEntry, cond condition, early *earlyRead) (attempted bool, err error) {
+//
+// With renew, a row that a version started after it committed before
+// (rows[0] is newer) takes a fresh version, newer than every row read,
+// and its intent moves with it (renewVersion): of two PUTs of one key the
+// one that completes last is current, and version order is completion
+// order. (A multipart completion, whose version its upload's record
+// names, does not renew: its version is taken at completion already.)
+func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row *versionRow, renew bool, intent *gcEntry, cond condition, early *earlyRead) (attempted bool, err error) {
 	var rows []versionRow
 	for {
 		readAt, read, queued := early.result()
 		rows = read
 		early = nil // a repeated read is done here
+		if queued && renew {
+			// The early read ran while the body came in: a version
+			// committed since then (by a PUT that started after ours)
+			// must be seen, or ours would not end up current.
+			moved, err := s.newestMoved(ctx, b.id, key, rows)
+			if err != nil {
+				return false, err
+			}
+			queued = !moved
+		}
 		if !queued {
 			readAt = time.Now()
 			var err error
@@ -192,7 +224,16 @@ func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versio
 		if err := cond.check(rows); err != nil {
 			return false, fmt.Errorf("put %q: %w", key, err)
 		}
-		if supersededOnArrival(row, rows) {
+		if renew && len(rows) > 0 && compareTimeUUID(rows[0].version, row.version) > 0 {
+			if err := s.refreshIntent(ctx, intent); err != nil {
+				return false, err
+			}
+			if err := s.renewVersion(ctx, row, intent, rows[0].version); err != nil {
+				return false, err
+			}
+			queued = false // the rows ours replaces are not those queued early
+		}
+		if supersededOnArrival(*row, rows) {
 			// A newer version committed first and replaces ours (a bucket
 			// never versioned, or a newer null version): ours would never
 			// be seen. Report success (a later PUT won, as in S3); the
@@ -201,7 +242,7 @@ func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versio
 			return false, nil
 		}
 		if !queued {
-			if err := s.queueReplaced(ctx, b, key, row, rows); err != nil {
+			if err := s.queueReplaced(ctx, b, key, *row, rows); err != nil {
 				return false, err
 			}
 		}
@@ -223,11 +264,11 @@ func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row versio
 	batch.Entries = append(batch.Entries,
 		gocql.BatchEntry{Idempotent: true, Stmt: insertVersion,
 			Args: append([]any{b.id, []byte(key)}, row.values()...)})
-	batch.Entries = append(batch.Entries, replacedDeletes(b, key, row, rows)...)
+	batch.Entries = append(batch.Entries, replacedDeletes(b, key, *row, rows)...)
 	if err := batch.Exec(); err != nil {
 		return true, fmt.Errorf("commit version of %q: %w", key, err)
 	}
-	if err := s.putListing(ctx, b, key, row); err != nil {
+	if err := s.putListing(ctx, b, key, *row); err != nil {
 		// Committed: HEAD and GET see the object; the sweeper repairs the
 		// listing when it handles the intent.
 		return true, fmt.Errorf("object committed, but %w", err)

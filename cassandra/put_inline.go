@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
@@ -52,11 +53,19 @@ func (s *Store) storeInline(ctx context.Context, b bucketInfo, in store.PutInput
 		}
 	}
 	row.etag = hex.EncodeToString(sum[:])
+	// The version is taken once the body is in, so that of two PUTs of
+	// the key the one that completes last is the newer (a slow client's
+	// small PUT is not overtaken by one that started after it). Nothing
+	// was written under the first one.
+	row.version = s.newVersion()
+	row.created = row.version.Time().Truncate(time.Millisecond)
+	entry.version = row.version
+	entry.setDue(time.Now().Add(s.cfg.GCGrace))
 	if cond.set() {
 		if err := s.enqueue(ctx, entry); err != nil {
 			return store.Object{}, fmt.Errorf("record upload intent: %w", err)
 		}
-		if err := s.lockAndCommit(ctx, b, in.Key, row, entry, 0, cond, nil); err != nil {
+		if err := s.lockAndCommit(ctx, b, in.Key, &row, entry, 0, cond, nil); err != nil {
 			return store.Object{}, err
 		}
 		return row.object(in.Bucket, in.Key), nil

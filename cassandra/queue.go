@@ -123,6 +123,32 @@ func (s *Store) refreshIntent(ctx context.Context, e *gcEntry) error {
 	return nil
 }
 
+// renewVersion gives row a fresh version, newer than after (another
+// frontend's clock may be ahead of ours), and moves its upload intent to
+// it the way refreshIntent moves an intent in time: the new entry first,
+// then the old one withdrawn, which the caller has just refreshed so that
+// no sweeper can be acting on it. Blocks are keyed by inode, not version:
+// nothing else moves.
+func (s *Store) renewVersion(ctx context.Context, row *versionRow, intent *gcEntry, after gocql.UUID) error {
+	v := s.newVersionAfter(after)
+	next := *intent
+	next.version = v
+	next.setDue(time.Now().Add(s.cfg.GCGrace))
+	if err := s.enqueue(ctx, &next); err != nil {
+		return fmt.Errorf("move upload intent: %w", err)
+	}
+	if time.Until(intent.due) <= s.cfg.GCGrace/4 {
+		return fmt.Errorf("move upload intent: intent due at %s, upload too slow", intent.due.Format(time.RFC3339Nano))
+	}
+	if err := s.dequeue(ctx, intent); err != nil {
+		return fmt.Errorf("move upload intent: %w", err)
+	}
+	*intent = next
+	row.version = v
+	row.created = v.Time().Truncate(time.Millisecond)
+	return nil
+}
+
 // scanQueue reads the entries of one queue partition due at or before upTo.
 func (s *Store) scanQueue(ctx context.Context, slot int64, shard int, upTo time.Time) ([]gcEntry, error) {
 	iter := s.query(ctx, `SELECT due, inode, kind, blocks, bucket, bucket_id, key, version, upload_id, part, parts FROM gc_queue

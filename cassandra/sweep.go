@@ -338,19 +338,8 @@ func (s *Store) sweepIfLeader(ctx context.Context) {
 		Dur("took", time.Since(start)).Msg("gc sweep")
 }
 
-// lease takes or renews the sweeper lease for this Store.
+// lease takes or renews the sweeper lease for this Store (the gc_state
+// row 'lease': one lease type, lease.go).
 func (s *Store) lease(ctx context.Context) (bool, error) {
-	ttl := int(max(3*s.cfg.SweepInterval, 10*time.Second) / time.Second)
-	existing := map[string]any{}
-	applied, err := s.query(ctx, `INSERT INTO gc_state (name, holder) VALUES ('lease', ?) IF NOT EXISTS USING TTL ?`,
-		s.holder, ttl).MapScanCAS(existing)
-	if err != nil || applied {
-		return applied, err
-	}
-	if h, _ := existing["holder"].(string); h != s.holder {
-		return false, nil
-	}
-	clear(existing)
-	return s.query(ctx, `UPDATE gc_state USING TTL ? SET holder = ? WHERE name = 'lease' IF holder = ?`,
-		ttl, s.holder, s.holder).MapScanCAS(existing)
+	return s.AcquireLease(ctx, "lease", s.holder, max(3*s.cfg.SweepInterval, 10*time.Second))
 }

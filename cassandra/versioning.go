@@ -92,7 +92,7 @@ func (s *Store) HeadVersion(ctx context.Context, bucket, key, versionID string) 
 // listing row moves to the next older one (or goes), written just after
 // the deleted version's own listing write, so that any newer commit's
 // listing write still wins.
-func (s *Store) DeleteVersion(ctx context.Context, bucket, key, versionID string) (store.DeleteResult, error) {
+func (s *Store) DeleteVersion(ctx context.Context, bucket, key, versionID string, bypassGovernance bool) (store.DeleteResult, error) {
 	b, err := s.bucket(ctx, bucket)
 	if err != nil {
 		return store.DeleteResult{}, err
@@ -115,6 +115,12 @@ func (s *Store) DeleteVersion(ctx context.Context, bucket, key, versionID string
 	}
 	if len(doomed) == 0 {
 		return res, nil
+	}
+	now := time.Now()
+	for _, r := range doomed {
+		if err := r.effectiveLock().CheckDelete(now, bypassGovernance); err != nil {
+			return store.DeleteResult{}, fmt.Errorf("delete version %s of %q: %w", versionID, key, err)
+		}
 	}
 	res.DeleteMarker = doomed[0].marker
 	for _, r := range doomed {

@@ -37,7 +37,7 @@ func TestVersionedGC(t *testing.T) {
 		t.Fatalf("versions behind a delete marker lost blocks: %d of 3, %d of 3", n1, n2)
 	}
 
-	if _, err := s.DeleteVersion(ctx, "vgc", "k", v1.VersionID); err != nil {
+	if _, err := s.DeleteVersion(ctx, "vgc", "k", v1.VersionID, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Sweep(ctx); err != nil {
@@ -162,7 +162,7 @@ func TestVersionedConcurrency(t *testing.T) {
 				}
 				mu.Unlock()
 				if victim != "" {
-					if _, err := s.DeleteVersion(ctx, "vcc", "k", victim); err != nil {
+					if _, err := s.DeleteVersion(ctx, "vcc", "k", victim, false); err != nil {
 						t.Errorf("DeleteVersion: %v", err)
 						return
 					}

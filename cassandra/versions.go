@@ -40,6 +40,12 @@ type versionRow struct {
 	// like acl and acls (schema 0007).
 	tags    string
 	tagSets map[gocql.UUID]string
+	// lock is the version's retention and legal hold as its write gave
+	// them (store.Lock.Encode); retentions and legalHolds the partition's
+	// static maps of later changes, by version (schema 0009).
+	lock       string
+	retentions map[gocql.UUID]string
+	legalHolds map[gocql.UUID]bool
 	// versioned: written while the bucket's versioning was Enabled (its
 	// S3 id is its timeuuid); otherwise it is a null version. marker: a
 	// delete marker (schema 0008).
@@ -53,18 +59,19 @@ type versionRow struct {
 const (
 	versionBaseCols = `version, inode, size, block_size, etag, owner, created,
 	content_type, content_encoding, content_disposition, content_language, cache_control, expires, user_meta,
-	checksum_algorithm, checksum_type, checksum, parts, upload_id, acl, tags, versioned, marker`
-	versionCols       = versionBaseCols + `, acls, tag_sets`
+	checksum_algorithm, checksum_type, checksum, parts, upload_id, acl, tags, versioned, marker, lock`
+	versionCols       = versionBaseCols + `, acls, tag_sets, retentions, legal_holds`
 	versionDataCols   = versionCols + `, data`
 	versionInsertCols = versionBaseCols + `, data`
-	versionMarks      = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+	versionMarks      = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 )
 
 func (r *versionRow) dest() []any {
 	return []any{&r.version, &r.inode, &r.size, &r.blockSize, &r.etag, &r.owner, &r.created,
 		&r.meta.ContentType, &r.meta.ContentEncoding, &r.meta.ContentDisposition, &r.meta.ContentLanguage,
 		&r.meta.CacheControl, &r.meta.Expires, &r.meta.User,
-		&r.checksum.Algorithm, &r.checksum.Type, &r.checksum.Value, &r.parts, &r.uploadID, &r.acl, &r.tags, &r.versioned, &r.marker, &r.acls, &r.tagSets}
+		&r.checksum.Algorithm, &r.checksum.Type, &r.checksum.Value, &r.parts, &r.uploadID, &r.acl, &r.tags, &r.versioned, &r.marker, &r.lock,
+		&r.acls, &r.tagSets, &r.retentions, &r.legalHolds}
 }
 
 // effectiveACL is the version's ACL in force: the last one set with
@@ -79,6 +86,20 @@ func (r versionRow) effectiveACL() store.ACL {
 func (r versionRow) effectiveTags() store.Tags {
 	t, _ := store.DecodeTags(inForce(r.tags, r.tagSets, r.version)) // written by this package
 	return t
+}
+
+// effectiveLock is what protects the version in force: its retention
+// and legal hold as last set (PutObjectRetention, PutObjectLegalHold),
+// else as its write gave them.
+func (r versionRow) effectiveLock() store.Lock {
+	l, _ := store.DecodeLock(r.lock) // written by this package
+	if v, ok := r.retentions[r.version]; ok {
+		l.Retention, _ = store.DecodeRetention(v)
+	}
+	if v, ok := r.legalHolds[r.version]; ok {
+		l.LegalHold = v
+	}
+	return l
 }
 
 // inForce is a version's value of a setting kept as a row column (what
@@ -114,7 +135,7 @@ func (r *versionRow) values() []any {
 		m.ContentType, orUnset(m.ContentEncoding), orUnset(m.ContentDisposition), orUnset(m.ContentLanguage),
 		orUnset(m.CacheControl), orUnset(m.Expires), user,
 		orUnset(r.checksum.Algorithm), orUnset(r.checksum.Type), orUnset(r.checksum.Value), orUnset(r.parts), upload,
-		orUnset(r.acl), orUnset(r.tags), orUnset(r.versioned), orUnset(r.marker), data}
+		orUnset(r.acl), orUnset(r.tags), orUnset(r.versioned), orUnset(r.marker), orUnset(r.lock), data}
 }
 
 // orUnset binds v, or leaves its column unwritten when v is the zero value
@@ -161,6 +182,7 @@ func (r versionRow) object(bucket, key string) store.Object {
 		Bucket: bucket, Key: key, VersionID: r.s3ID(), DeleteMarker: r.marker,
 		Size: r.size, ETag: r.etag, LastModified: r.created, Owner: r.owner,
 		Meta: r.meta, Parts: r.parts, Checksum: r.checksum, Ref: r.ref(), ACL: r.effectiveACL(), Tags: r.effectiveTags(),
+		Lock: r.effectiveLock(),
 	}
 }
 

@@ -16,10 +16,18 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // authenticated adapts h after the steps every request takes: it is
 // authenticated (auth.go), any header asking for a missing feature is
 // refused (unsupported.go), and the principal must be allowed the route's
-// action (authorize.go).
+// action (authorize.go). A browser upload (PostObject) is authenticated
+// from its form, whose fields then stand for the request's headers
+// (post_auth.go).
 func (s *server) authenticated(op, action string, h handlerFunc) http.Handler {
 	return s.adapt(op, func(w http.ResponseWriter, r *http.Request) error {
-		if err := s.authenticate(r); err != nil {
+		if op == opPostObject {
+			fr, err := s.authenticateForm(r)
+			if err != nil {
+				return err
+			}
+			r = fr
+		} else if err := s.authenticate(r); err != nil {
 			return err
 		}
 		if err := refuseFeatureHeaders(op, r); err != nil {

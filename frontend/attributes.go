@@ -1,11 +1,9 @@
 package frontend
 
 import (
-	"context"
 	"encoding/xml"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/amphora-s3/amphora/store"
 )
@@ -39,15 +37,13 @@ type attributesPartsList struct {
 }
 
 type attributesPart struct {
+	mpChecksums
 	PartNumber int
 	Size       int64
 }
 
 // attributeNames are the attributes S3 defines.
 var attributeNames = map[string]bool{"ETag": true, "Checksum": true, "ObjectParts": true, "StorageClass": true, "ObjectSize": true}
-
-// partLookups bounds the concurrent part lookups of one ObjectParts page.
-const partLookups = 16
 
 func (s *server) getObjectAttributes(w http.ResponseWriter, r *http.Request) error {
 	obj := *info(r).object
@@ -114,29 +110,15 @@ func (s *server) attributesParts(r *http.Request, obj store.Object) (*attributes
 	if first > last {
 		return out, nil
 	}
-	out.Parts = make([]attributesPart, last-first+1)
-	errs := make([]error, len(out.Parts))
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	sem := make(chan struct{}, partLookups)
-	var wg sync.WaitGroup
-	for i := range out.Parts {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			n := first + i
-			_, size, err := s.store.ObjectPart(ctx, obj, n)
-			out.Parts[i], errs[i] = attributesPart{PartNumber: n, Size: size}, err
-			if err != nil {
-				cancel()
-			}
-		}()
+	parts, err := s.store.ObjectParts(r.Context(), obj, first, last)
+	if err != nil {
+		return nil, err
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	out.Parts = make([]attributesPart, len(parts))
+	for i, p := range parts {
+		out.Parts[i] = attributesPart{PartNumber: p.Number, Size: p.Size}
+		if p.Checksum != "" {
+			out.Parts[i].mpChecksums = mpChecksumsOf(store.Checksum{Algorithm: obj.Checksum.Algorithm, Value: p.Checksum})
 		}
 	}
 	out.IsTruncated = last < obj.Parts

@@ -2,7 +2,10 @@ package frontend
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/xml"
+	"hash/crc32"
 	"net/http"
 	"testing"
 )
@@ -20,8 +23,9 @@ type attributesDoc struct {
 		PartNumberMarker     int
 		PartsCount           int
 		Parts                []struct {
-			PartNumber int
-			Size       int64
+			PartNumber     int
+			Size           int64
+			ChecksumCRC32C string
 		} `xml:"Part"`
 	}
 	StorageClass string
@@ -53,29 +57,38 @@ func TestGetObjectAttributes(t *testing.T) {
 		t.Errorf("only ObjectSize asked: %+v", doc)
 	}
 
-	// A multipart object of three parts, paged two at a time.
-	resp, body = e.signed(t, http.MethodPost, "/attrs/mp?uploads", nil, nil)
+	// A multipart object of three parts with a COMPOSITE CRC32C, paged
+	// two at a time, each part with its checksum.
+	resp, body = e.signed(t, http.MethodPost, "/attrs/mp?uploads", nil, map[string]string{"X-Amz-Checksum-Algorithm": "CRC32C"})
 	wantStatus(t, resp, body, http.StatusOK)
 	var init struct{ UploadId string }
 	if err := xml.Unmarshal(body, &init); err != nil {
 		t.Fatal(err)
 	}
 	sizes := []int{5 << 20, 5 << 20, 7}
-	var complete bytes.Buffer
+	var (
+		complete bytes.Buffer
+		partSums []string
+	)
 	complete.WriteString("<CompleteMultipartUpload>")
 	for i, n := range sizes {
 		num := string(rune('1' + i))
-		resp, body := e.signed(t, http.MethodPut, "/attrs/mp?partNumber="+num+"&uploadId="+init.UploadId, bytes.Repeat([]byte{'a' + byte(i)}, n), nil)
+		data := bytes.Repeat([]byte{'a' + byte(i)}, n)
+		sum := crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli))
+		partSums = append(partSums, base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint32(nil, sum)))
+		resp, body := e.signed(t, http.MethodPut, "/attrs/mp?partNumber="+num+"&uploadId="+init.UploadId, data,
+			map[string]string{"X-Amz-Checksum-Crc32c": partSums[i]})
 		wantStatus(t, resp, body, http.StatusOK)
-		complete.WriteString("<Part><PartNumber>" + num + "</PartNumber><ETag>" + resp.Header.Get("ETag") + "</ETag></Part>")
+		complete.WriteString("<Part><PartNumber>" + num + "</PartNumber><ETag>" + resp.Header.Get("ETag") + "</ETag><ChecksumCRC32C>" + partSums[i] + "</ChecksumCRC32C></Part>")
 	}
 	complete.WriteString("</CompleteMultipartUpload>")
 	resp, body = e.signed(t, http.MethodPost, "/attrs/mp?uploadId="+init.UploadId, complete.Bytes(), nil)
 	wantStatus(t, resp, body, http.StatusOK)
 	doc = get("/attrs/mp", map[string]string{"X-Amz-Object-Attributes": "ObjectParts", "X-Amz-Max-Parts": "2"})
 	p := doc.ObjectParts
-	if p.PartsCount != 3 || !p.IsTruncated || p.NextPartNumberMarker != 2 || len(p.Parts) != 2 || p.Parts[1].Size != 5<<20 {
-		t.Errorf("first page of parts: %+v", p)
+	if p.PartsCount != 3 || !p.IsTruncated || p.NextPartNumberMarker != 2 || len(p.Parts) != 2 || p.Parts[1].Size != 5<<20 ||
+		p.Parts[0].ChecksumCRC32C != partSums[0] || p.Parts[1].ChecksumCRC32C != partSums[1] {
+		t.Errorf("first page of parts: %+v (part checksums %v)", p, partSums)
 	}
 	doc = get("/attrs/mp", map[string]string{"X-Amz-Object-Attributes": "ObjectParts", "X-Amz-Max-Parts": "2", "X-Amz-Part-Number-Marker": "2"})
 	p = doc.ObjectParts

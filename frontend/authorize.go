@@ -42,6 +42,10 @@ var scopedNeeds = map[string]store.Permission{
 	"s3:GetObjectAttributes":        store.PermRead,
 	"s3:PutObjectTagging":           store.PermWrite,
 	"s3:DeleteObjectTagging":        store.PermWrite,
+	"s3:GetObjectRetention":         store.PermRead,
+	"s3:GetObjectLegalHold":         store.PermRead,
+	"s3:PutObjectRetention":         store.PermWrite,
+	"s3:PutObjectLegalHold":         store.PermWrite,
 }
 
 // bucketNeeds is the bucket ACL permission a principal other than the
@@ -71,6 +75,10 @@ var objectNeeds = map[string]store.ACLPermission{
 	"s3:GetObjectTagging":    "",
 	"s3:PutObjectTagging":    "",
 	"s3:DeleteObjectTagging": "",
+	"s3:GetObjectRetention":  "",
+	"s3:PutObjectRetention":  "",
+	"s3:GetObjectLegalHold":  "",
+	"s3:PutObjectLegalHold":  "",
 }
 
 // ownerOnly are the actions only the bucket's owner may take, whatever
@@ -88,7 +96,9 @@ func objectResource(action string) bool {
 	switch action {
 	case "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
 		"s3:ListMultipartUploadParts", "s3:GetObjectAcl", "s3:PutObjectAcl",
-		"s3:GetObjectTagging", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:GetObjectAttributes":
+		"s3:GetObjectTagging", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:GetObjectAttributes",
+		"s3:GetObjectRetention", "s3:PutObjectRetention", "s3:GetObjectLegalHold", "s3:PutObjectLegalHold",
+		"s3:BypassGovernanceRetention":
 		return true
 	}
 	return false
@@ -304,14 +314,10 @@ func (s *server) decideObject(q request) (store.Bucket, store.Object, error) {
 	if err != nil && !errors.Is(err, store.ErrNoSuchKey) && !errors.Is(err, store.ErrNoSuchVersion) {
 		return b, obj, err
 	}
-	if err == nil {
-		q.tags = obj.Tags // s3:ExistingObjectTag/<key>
-	}
-	d := s.policyDecision(rl, q, b)
-	if d == policy.Denied {
-		return b, store.Object{}, errAccessDenied
-	}
 	if err != nil { // no such key, or version
+		if s.policyDecision(rl, q, b) == policy.Denied {
+			return b, store.Object{}, errAccessDenied
+		}
 		list := q
 		list.action, list.key, list.versionID = "s3:ListBucket", "", ""
 		if _, lerr := s.decide(list); lerr != nil {
@@ -319,17 +325,59 @@ func (s *server) decideObject(q request) (store.Bucket, store.Object, error) {
 		}
 		return b, obj, markerError(err)
 	}
+	if err := s.objectRule(q, b, rl, obj); err != nil {
+		return b, store.Object{}, err
+	}
+	return b, obj, nil
+}
+
+// objectRule is decideObject's rule once the object is read.
+func (s *server) objectRule(q request, b store.Bucket, rl rules, obj store.Object) error {
+	q.tags = obj.Tags // s3:ExistingObjectTag/<key>
+	d := s.policyDecision(rl, q, b)
+	if d == policy.Denied {
+		return errAccessDenied
+	}
 	owner := s.objectOwner(b, obj)
 	need := objectNeeds[q.action]
 	switch {
 	case !q.id.Anonymous && owner == q.id.Tenant:
-		return b, obj, nil
+		return nil
 	case d == policy.Allowed && owner == b.Owner:
-		return b, obj, nil
+		return nil
 	case need != "" && rl.acl(s.objectACL(b, obj)).Allows(q.id.Tenant, need):
-		return b, obj, nil
+		return nil
 	}
-	return b, obj, errAccessDenied
+	return errAccessDenied
+}
+
+// mayObject reports whether the request's principal may also take
+// action (one of objectNeeds) on obj, of the bucket the request was
+// authorized on: the headers of a GET that another permission guards.
+func (s *server) mayObject(r *http.Request, action string, obj store.Object) bool {
+	ri := info(r)
+	if !sees(ri.ident, ri.bucket.Name, action) {
+		return false
+	}
+	rl, err := s.rulesOf(ri.bucket)
+	if err != nil {
+		return false
+	}
+	q := request{r: r, id: ri.ident, action: action, bucket: ri.bucket.Name, key: obj.Key}
+	if v, _, _ := versionQuery(r); v != "" {
+		q.versionID = v
+	}
+	return s.objectRule(q, ri.bucket, rl, obj) == nil
+}
+
+// authorizeAction decides one more action of the request, on key of the
+// request's bucket (DeleteObject with x-amz-bypass-governance-retention
+// also needs s3:BypassGovernanceRetention): the bucket's owner, or a
+// policy Allow.
+func (s *server) authorizeAction(r *http.Request, action, key, versionID string) error {
+	ri := info(r)
+	_, err := s.decide(request{r: r, id: ri.ident, action: action, bucket: ri.addr.Bucket, key: key, versionID: versionID})
+	return err
 }
 
 // markerByID answers an action on a delete marker named by version id:

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"encoding/xml"
+	"maps"
 	"net/http"
 	"regexp"
 
@@ -72,6 +73,11 @@ func (s *server) createBucket(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	lock, err := lockSettings(r)
+	if err != nil {
+		return err
+	}
+	maps.Copy(settings, lock)
 	err = s.store.CreateBucket(r.Context(), store.Bucket{
 		Name:     name,
 		Owner:    ri.ident.Tenant,

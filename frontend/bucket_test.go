@@ -132,7 +132,7 @@ func TestRoutes(t *testing.T) {
 		code         string
 	}{
 		{"PATCH", "/bucket/key", http.StatusMethodNotAllowed, "MethodNotAllowed"},
-		{"OPTIONS", "/bucket", http.StatusMethodNotAllowed, "MethodNotAllowed"},
+		{"OPTIONS", "/bucket", http.StatusBadRequest, "BadRequest"}, // a CORS preflight without Origin
 		{http.MethodPost, "/bucket/key", http.StatusMethodNotAllowed, "MethodNotAllowed"},
 		{http.MethodDelete, "/", http.StatusMethodNotAllowed, "MethodNotAllowed"},
 		{http.MethodPut, "/bucket?acl", http.StatusBadRequest, "MissingSecurityHeader"}, // no ACL given
@@ -141,12 +141,17 @@ func TestRoutes(t *testing.T) {
 		{http.MethodPut, "/bucket/key?versionId=x", http.StatusNotImplemented, "NotImplemented"},
 		{http.MethodPost, "/bucket/key?uploads&versionId=x", http.StatusNotImplemented, "NotImplemented"},
 		{http.MethodGet, "/bucket?location&versionId=x", http.StatusNotImplemented, "NotImplemented"},
-		{http.MethodGet, "/bucket?cors", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodGet, "/bucket?cors", http.StatusNotFound, "NoSuchCORSConfiguration"},
+		{http.MethodPost, "/bucket?cors", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodGet, "/bucket/key?cors", http.StatusNotImplemented, "NotImplemented"},
 		{http.MethodGet, "/bucket?policy", http.StatusNotFound, "NoSuchBucketPolicy"},
 		{http.MethodGet, "/bucket?policyStatus", http.StatusNotFound, "NoSuchBucketPolicy"},
 		{http.MethodGet, "/bucket?publicAccessBlock", http.StatusNotFound, "NoSuchPublicAccessBlockConfiguration"},
 		{http.MethodPut, "/bucket?policy", http.StatusBadRequest, "MalformedPolicy"},
-		{http.MethodGet, "/bucket?lifecycle", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodGet, "/bucket?lifecycle", http.StatusNotFound, "NoSuchLifecycleConfiguration"},
+		{http.MethodPost, "/bucket?lifecycle", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodGet, "/bucket/key?lifecycle", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodPut, "/bucket?lifecycle", http.StatusBadRequest, "MalformedXML"}, // no document
 		// The multipart sub-resources never fall through to a plain route.
 		{http.MethodPut, "/bucket/key?partNumber=1&uploadId=x", http.StatusNotFound, "NoSuchUpload"},
 		{http.MethodPut, "/bucket/key?partNumber=1", http.StatusMethodNotAllowed, "MethodNotAllowed"},
@@ -164,8 +169,9 @@ func TestRoutes(t *testing.T) {
 		{http.MethodGet, "/bucket/key?acl&versionId=x", http.StatusNotFound, "NoSuchVersion"},
 		{http.MethodDelete, "/bucket/key?versionId=x", http.StatusBadRequest, "InvalidArgument"},
 		{http.MethodGet, "/bucket/key?versionId=", http.StatusBadRequest, "InvalidArgument"},
-		{http.MethodDelete, "/bucket?cors", http.StatusNotImplemented, "NotImplemented"},
-		{http.MethodPost, "/bucket", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodDelete, "/bucket/key?cors", http.StatusNotImplemented, "NotImplemented"},
+		{http.MethodPut, "/bucket?cors", http.StatusBadRequest, "MalformedXML"}, // no document
+		{http.MethodPost, "/bucket", http.StatusPreconditionFailed, "PreconditionFailed"},
 	} {
 		resp, body := e.signed(t, tc.method, tc.path, nil, nil)
 		wantError(t, resp, body, tc.status, tc.code)

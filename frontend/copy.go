@@ -196,12 +196,19 @@ func (s *server) copyObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Like its ACL, the copy's lock comes from this request (and the
+	// bucket's default), never from its source.
+	lock, err := s.writeLock(r, ri.bucket, false)
+	if err != nil {
+		return err
+	}
 	in := store.PutInput{
 		Bucket:      ri.addr.Bucket,
 		Key:         ri.addr.Key,
 		Owner:       owner,
 		ACL:         acl,
 		Tags:        tags,
+		Lock:        lock,
 		Size:        src.Size,
 		Meta:        meta,
 		IfNoneMatch: conds.ifNoneMatch,

@@ -90,7 +90,13 @@ func (s *server) deleteObjects(w http.ResponseWriter, r *http.Request) error {
 		}
 		if err := s.authorizeKey(r, "s3:DeleteObject", o.Key, o.VersionID); err != nil {
 			e := s.toS3Error(err)
-			results[i] = &deleteFailure{Key: o.Key, Code: e.Code, Message: e.Message}
+			results[i] = &deleteFailure{Key: o.Key, VersionID: o.VersionID, Code: e.Code, Message: e.Message}
+			continue
+		}
+		bypass, err := s.bypassGovernance(r, o.Key, o.VersionID)
+		if err != nil {
+			e := s.toS3Error(err)
+			results[i] = &deleteFailure{Key: o.Key, VersionID: o.VersionID, Code: e.Code, Message: e.Message}
 			continue
 		}
 		wg.Add(1)
@@ -99,7 +105,7 @@ func (s *server) deleteObjects(w http.ResponseWriter, r *http.Request) error {
 			defer func() { <-sem; wg.Done() }()
 			var err error
 			if o.VersionID != "" {
-				done[i], err = s.store.DeleteVersion(r.Context(), ri.addr.Bucket, o.Key, o.VersionID)
+				done[i], err = s.store.DeleteVersion(r.Context(), ri.addr.Bucket, o.Key, o.VersionID, bypass)
 				if errors.Is(err, store.ErrNoSuchVersion) {
 					err = errInvalidVersionID
 				}

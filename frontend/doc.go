@@ -31,6 +31,10 @@
 //	list.go            ListObjects and ListObjectsV2
 //	delete_multiple.go DeleteObjects
 //	acl.go             the fixed owner-only ACL answers
+//	cors.go            Put/Get/DeleteBucketCors: the CORSConfiguration document and its rules
+//	cors_match.go      matching a request to a CORS rule, the headers a match answers with
+//	cors_preflight.go  OPTIONS, answered without authentication from the bucket's CORS rules
+//	cors_headers.go    CORS headers on actual responses, added as the response starts
 //	xml.go             XML helpers
 //	log.go             response recorder, byte counters, request ids
 //

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/amphora-s3/amphora/lifecycle"
 	"github.com/amphora-s3/amphora/sigv2"
 	"github.com/amphora-s3/amphora/sigv4"
 	"github.com/amphora-s3/amphora/store"
@@ -118,6 +119,7 @@ var fromCause = []struct {
 	{store.ErrInvalidPart, errInvalidPart},
 	{store.ErrInvalidPartOrder, errInvalidPartOrder},
 	{store.ErrEntityTooSmall, errEntityTooSmall},
+	{store.ErrObjectLocked, errObjectLocked},
 
 	{sigv2.ErrNoAuth, errAccessDenied},
 	{sigv2.ErrMalformed, errInvalidArgument.withMessage("AWS authorization header is invalid.  Expected AwsAccessKeyId:signature")},
@@ -159,6 +161,11 @@ func s3Error(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	// A lifecycle configuration S3 refuses carries its code and message.
+	var le *lifecycle.Error
+	if errors.As(err, &le) {
+		return &Error{le.Code, http.StatusBadRequest, le.Message, nil, ""}
 	}
 	for _, m := range fromCause {
 		if errors.Is(err, m.cause) {

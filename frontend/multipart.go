@@ -177,12 +177,17 @@ func (s *server) createMultipartUpload(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
+	lock, err := s.headerLock(r, ri.bucket)
+	if err != nil {
+		return err
+	}
 	up, err := s.store.CreateMultipartUpload(r.Context(), store.CreateUploadInput{
 		Bucket:            ri.addr.Bucket,
 		Key:               ri.addr.Key,
 		Owner:             owner,
 		ACL:               acl,
 		Tags:              tags,
+		Lock:              lock,
 		Meta:              meta,
 		ChecksumAlgorithm: alg,
 		ChecksumType:      typ,
@@ -337,13 +342,18 @@ func (s *server) completeMultipartUpload(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
+	retention, err := s.defaultRetention(ri.bucket)
+	if err != nil {
+		return err
+	}
 	in := store.CompleteInput{
-		Bucket:      ri.addr.Bucket,
-		Key:         ri.addr.Key,
-		UploadID:    uploadID,
-		Parts:       parts,
-		IfNoneMatch: conds.ifNoneMatch,
-		IfMatch:     conds.ifMatch,
+		Bucket:           ri.addr.Bucket,
+		Key:              ri.addr.Key,
+		UploadID:         uploadID,
+		Parts:            parts,
+		IfNoneMatch:      conds.ifNoneMatch,
+		IfMatch:          conds.ifMatch,
+		DefaultRetention: retention,
 	}
 	location := objectLocation(r)
 	return s.respondLong(w, r, func() (any, error) {

@@ -47,12 +47,17 @@ func (s *server) putObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	lock, err := s.writeLock(r, ri.bucket, true)
+	if err != nil {
+		return err
+	}
 	obj, err := s.store.PutObject(r.Context(), store.PutInput{
 		Bucket:            ri.addr.Bucket,
 		Key:               ri.addr.Key,
 		Owner:             owner,
 		ACL:               acl,
 		Tags:              tags,
+		Lock:              lock,
 		Size:              p.size,
 		Meta:              meta,
 		ContentMD5:        sum,
@@ -67,6 +72,7 @@ func (s *server) putObject(w http.ResponseWriter, r *http.Request) error {
 	}
 	setChecksumHeaders(w.Header(), obj.Checksum)
 	setVersionHeader(w.Header(), ri.bucket, obj.VersionID)
+	s.setExpiration(w.Header(), r, ri.bucket, obj)
 	w.Header().Set("ETag", `"`+obj.ETag+`"`)
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
@@ -121,6 +127,12 @@ func (s *server) serveObject(w http.ResponseWriter, r *http.Request, body bool) 
 	setObjectHeaders(h, obj)
 	setTaggingCount(h, obj)
 	setVersionHeader(h, ri.bucket, obj.VersionID)
+	if _, byID := ri.query["versionId"]; !byID {
+		s.setExpiration(h, r, ri.bucket, obj) // the current version's
+	}
+	if !obj.Lock.IsZero() {
+		s.setLockHeaders(h, r, obj)
+	}
 	if !partial && strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
 		setChecksumHeaders(h, obj.Checksum)
 	}
@@ -181,7 +193,11 @@ func (s *server) deleteObject(w http.ResponseWriter, r *http.Request) error {
 	}
 	var res store.DeleteResult
 	if byID {
-		res, err = s.store.DeleteVersion(r.Context(), ri.addr.Bucket, ri.addr.Key, versionID)
+		bypass, berr := s.bypassGovernance(r, ri.addr.Key, versionID)
+		if berr != nil {
+			return berr
+		}
+		res, err = s.store.DeleteVersion(r.Context(), ri.addr.Bucket, ri.addr.Key, versionID, bypass)
 		if errors.Is(err, store.ErrNoSuchVersion) {
 			return errInvalidVersionID
 		}

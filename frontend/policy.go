@@ -208,7 +208,10 @@ func conditionKeys(r *http.Request, id identity, action string, now time.Time) m
 			ctx["s3:signatureversion"] = []string{"AWS4-HMAC-SHA256"}
 		}
 		ctx["s3:authtype"] = []string{"REST-HEADER"}
-		if r.Header.Get("Authorization") == "" {
+		switch {
+		case ri.op == opPostObject: // a browser upload, signed in its form
+			ctx["s3:authtype"] = []string{"POST"}
+		case r.Header.Get("Authorization") == "":
 			ctx["s3:authtype"] = []string{"REST-QUERY-STRING"}
 		}
 	}

@@ -9,7 +9,8 @@ import (
 // route is one line of the route table: an S3 operation, the method and
 // level it answers, an optional extra condition (a sub-resource or a
 // header), the S3 action it performs (authorize.go; "" for operations
-// answered NotImplemented) and its handler.
+// answered NotImplemented, unauthenticated for the one answered before
+// and without authentication) and its handler.
 type route struct {
 	op     string
 	method string // "" for any method
@@ -22,12 +23,20 @@ type route struct {
 // anyLevel matches service, bucket and object requests alike.
 const anyLevel level = -1
 
+// unauthenticated is the action of a route answered without
+// authentication or authorization: the CORS preflight, which browsers
+// send without credentials (cors_preflight.go).
+const unauthenticated = "(unauthenticated)"
+
 // routes builds the one route table. The first match wins, so every
 // sub-resource route comes before the plain route of the same method and
 // level: PUT /bucket?acl must never create a bucket, and PUT with
 // x-amz-copy-source must never store an empty object.
 func (s *server) routes() *mux.Router {
 	table := []route{
+		// A CORS preflight, whatever its query (a pre-signed URL's
+		// included): answered from the bucket's CORS rules, unsigned.
+		{"PreflightCORS", http.MethodOptions, anyLevel, nil, unauthenticated, s.preflight},
 		// A version id on an operation that takes none is refused, never
 		// answered for the current version.
 		{"NotImplemented", "", anyLevel, versionIDUnsupported, "", s.notImplemented},
@@ -57,6 +66,18 @@ func (s *server) routes() *mux.Router {
 		{"GetBucketTagging", http.MethodGet, levelBucket, query("tagging"), "s3:GetBucketTagging", s.getBucketTagging},
 		{"PutBucketTagging", http.MethodPut, levelBucket, query("tagging"), "s3:PutBucketTagging", s.putBucketTagging},
 		{"DeleteBucketTagging", http.MethodDelete, levelBucket, query("tagging"), "s3:PutBucketTagging", s.deleteBucketTagging},
+		{"GetBucketCors", http.MethodGet, levelBucket, query("cors"), "s3:GetBucketCORS", s.getBucketCors},
+		{"PutBucketCors", http.MethodPut, levelBucket, query("cors"), "s3:PutBucketCORS", s.putBucketCors},
+		{"DeleteBucketCors", http.MethodDelete, levelBucket, query("cors"), "s3:PutBucketCORS", s.deleteBucketCors},
+		{"GetBucketLifecycleConfiguration", http.MethodGet, levelBucket, query("lifecycle"), "s3:GetLifecycleConfiguration", s.getBucketLifecycle},
+		{"PutBucketLifecycleConfiguration", http.MethodPut, levelBucket, query("lifecycle"), "s3:PutLifecycleConfiguration", s.putBucketLifecycle},
+		{"DeleteBucketLifecycle", http.MethodDelete, levelBucket, query("lifecycle"), "s3:PutLifecycleConfiguration", s.deleteBucketLifecycle},
+		{"GetObjectLockConfiguration", http.MethodGet, levelBucket, query("object-lock"), "s3:GetBucketObjectLockConfiguration", s.getObjectLockConfiguration},
+		{"PutObjectLockConfiguration", http.MethodPut, levelBucket, query("object-lock"), "s3:PutBucketObjectLockConfiguration", s.putObjectLockConfiguration},
+		{"GetObjectRetention", http.MethodGet, levelObject, query("retention"), "s3:GetObjectRetention", s.getObjectRetention},
+		{"PutObjectRetention", http.MethodPut, levelObject, query("retention"), "s3:PutObjectRetention", s.putObjectRetention},
+		{"GetObjectLegalHold", http.MethodGet, levelObject, query("legal-hold"), "s3:GetObjectLegalHold", s.getObjectLegalHold},
+		{"PutObjectLegalHold", http.MethodPut, levelObject, query("legal-hold"), "s3:PutObjectLegalHold", s.putObjectLegalHold},
 		{"DeleteObjects", http.MethodPost, levelBucket, query("delete"), "s3:DeleteObject", s.deleteObjects},
 		{"ListObjectsV2", http.MethodGet, levelBucket, queryValue("list-type", "2"), "s3:ListBucket", s.listObjectsV2},
 		// Multipart uploads (multipart.go, copy.go).
@@ -74,7 +95,7 @@ func (s *server) routes() *mux.Router {
 		// PUT ?partNumber without uploadId...) must not reach a plain route.
 		{"MethodNotAllowed", "", anyLevel, misusedMultipart, "", s.methodNotAllowed},
 		{"CopyObject", http.MethodPut, levelObject, header("X-Amz-Copy-Source"), "s3:PutObject", s.copyObject},
-		{"PostObject", http.MethodPost, levelBucket, nil, "", s.notImplemented},
+		{opPostObject, http.MethodPost, levelBucket, nil, "s3:PutObject", s.postObject},
 		// Plain routes.
 		{"ListBuckets", http.MethodGet, levelService, nil, actionListAllMyBuckets, s.listBuckets},
 		{"CreateBucket", http.MethodPut, levelBucket, nil, actionCreateBucket, s.createBucket},
@@ -95,7 +116,11 @@ func (s *server) routes() *mux.Router {
 		if rt.when != nil {
 			m = m.MatcherFunc(rt.when)
 		}
-		m.Handler(s.authenticated(rt.op, rt.action, rt.h))
+		if rt.action == unauthenticated {
+			m.Handler(s.adapt(rt.op, rt.h))
+		} else {
+			m.Handler(s.authenticated(rt.op, rt.action, rt.h))
+		}
 	}
 	// Anything unmatched is a method this resource does not take. It is
 	// answered before authentication: it reveals nothing.
@@ -154,7 +179,7 @@ func misusedMultipart(r *http.Request, _ *mux.RouteMatch) bool {
 
 // versionIDUnsupported matches a versionId on anything but the object
 // operations that take one: GET, HEAD and DELETE of an object, and its
-// ACL, tagging and attributes sub-resources.
+// ACL, tagging, retention, legal hold and attributes sub-resources.
 func versionIDUnsupported(r *http.Request, _ *mux.RouteMatch) bool {
 	q := info(r).query
 	if _, ok := q["versionId"]; !ok {
@@ -165,13 +190,15 @@ func versionIDUnsupported(r *http.Request, _ *mux.RouteMatch) bool {
 	}
 	_, acl := q["acl"]
 	_, tagging := q["tagging"]
+	_, retention := q["retention"]
+	_, hold := q["legal-hold"]
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodDelete:
 		_, uploads := q["uploads"]
 		_, uploadID := q["uploadId"]
 		return uploads || uploadID
 	case http.MethodPut:
-		return !acl && !tagging
+		return !acl && !tagging && !retention && !hold
 	}
 	return true
 }

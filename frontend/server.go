@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/amphora-s3/amphora/lifecycle"
 	"github.com/amphora-s3/amphora/pacing"
 	"github.com/amphora-s3/amphora/sigv4"
 	"github.com/amphora-s3/amphora/store"
@@ -63,6 +64,10 @@ type Options struct {
 	// Metrics, when set, is where the S3 request metrics are registered
 	// (metrics.go); nil records none.
 	Metrics prometheus.Registerer
+	// LifecycleDay is the length of a lifecycle day, with which the
+	// x-amz-expiration header is computed (lifecycle.go): it must be the
+	// lifecycle worker's. 0 means S3's, 24h; tests run a day in seconds.
+	LifecycleDay time.Duration
 }
 
 // server is the handler New returns.
@@ -82,6 +87,11 @@ type server struct {
 	router    *mux.Router
 
 	policies policyCache // parsed bucket policies (policy.go)
+	cors     corsCache   // parsed CORS configurations (cors_match.go)
+	// lifecycleClock turns lifecycle rules' days into instants and
+	// lifecycles holds parsed configurations (lifecycle.go).
+	lifecycleClock lifecycle.Clock
+	lifecycles     lifecycleCache
 
 	clientTimeout    time.Duration
 	clientMinRate    int64
@@ -112,12 +122,19 @@ func New(opts Options) (http.Handler, error) {
 		clientTimeout:    opts.ClientTimeout,
 		clientMinRate:    opts.ClientMinRate,
 		defaultOwnership: opts.DefaultObjectOwnership,
+		lifecycleClock:   lifecycle.Clock{Day: opts.LifecycleDay},
+	}
+	if s.lifecycleClock.Day == 0 {
+		s.lifecycleClock = lifecycle.DefaultClock
 	}
 	if s.defaultOwnership == "" {
 		s.defaultOwnership = ownershipWriter
 	}
 	if !validOwnership(s.defaultOwnership) {
 		errs = append(errs, fmt.Errorf("default object ownership %q: ObjectWriter, BucketOwnerPreferred or BucketOwnerEnforced", s.defaultOwnership))
+	}
+	if opts.LifecycleDay < 0 {
+		errs = append(errs, errors.New("negative lifecycle day"))
 	}
 	if opts.ClientTimeout < 0 || opts.ClientMinRate < 0 {
 		errs = append(errs, errors.New("negative client timeout or rate"))
@@ -245,6 +262,11 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(rec, r, err)
 		return
+	}
+	if origin := r.Header.Get("Origin"); origin != "" && r.Method != http.MethodOptions {
+		// A cross-origin request: its response gets the bucket's CORS
+		// headers (cors_headers.go). Other requests pay nothing for CORS.
+		rec.ResponseWriter = s.withCORS(rec.ResponseWriter, r, origin)
 	}
 	s.router.ServeHTTP(rec, r)
 }

@@ -46,7 +46,6 @@ var featureHeaders = []featureHeader{
 	// Storage classes: STANDARD only.
 	{name: "X-Amz-Storage-Class", ops: writeOps, ok: func(v string) bool { return v == "STANDARD" },
 		err: errInvalidStorageClass.withMessage("The storage class you specified is not valid: this endpoint stores STANDARD only")},
-	// Tags (issue: versioning, object lock and tags).
 	// Server-side encryption (issue: SSE-C, SSE-S3, SSE-KMS).
 	{name: "X-Amz-Server-Side-Encryption", ops: slices.Concat(writeOps, []string{"UploadPart"})},
 	{name: "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", ops: writeOps},
@@ -60,11 +59,6 @@ var featureHeaders = []featureHeader{
 	{name: "X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key-Md5", ops: everyOp},
 	// Static website redirects.
 	{name: "X-Amz-Website-Redirect-Location", ops: writeOps},
-	// Object lock (issue: versioning, object lock and tags).
-	{name: "X-Amz-Object-Lock-Mode", ops: writeOps},
-	{name: "X-Amz-Object-Lock-Retain-Until-Date", ops: writeOps},
-	{name: "X-Amz-Object-Lock-Legal-Hold", ops: writeOps},
-	{name: "X-Amz-Bucket-Object-Lock-Enabled", ops: []string{"CreateBucket"}, ok: equalFold("false")},
 	{name: "X-Amz-Mfa", ops: everyOp},
 	// Appends (issue: appendable objects) and conditional deletes.
 	{name: "X-Amz-Write-Offset-Bytes", ops: everyOp},

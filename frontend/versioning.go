@@ -55,6 +55,11 @@ func (s *server) putBucketVersioning(w http.ResponseWriter, r *http.Request) err
 	if doc.Status != store.VersioningEnabled && doc.Status != store.VersioningSuspended {
 		return errMalformedXML
 	}
+	if c, err := info(r).bucket.ObjectLock(); err != nil {
+		return err
+	} else if c.Enabled && doc.Status != store.VersioningEnabled {
+		return errLockKeepsVersioning
+	}
 	if err := s.store.SetBucketSetting(r.Context(), info(r).bucket.Name, store.SettingVersioning, doc.Status); err != nil {
 		return err
 	}

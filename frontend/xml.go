@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"bytes"
+	"crypto/md5"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -48,6 +49,41 @@ func readXML(r io.Reader, limit int64, v any) (empty bool, err error) {
 		return false, err
 	}
 	return decodeXML(data, limit, v)
+}
+
+// readConfigXML is readXML for a configuration PUT (object lock,
+// retention, legal hold...): Content-MD5, when sent, must be the body's
+// (an x-amz-checksum-* header or trailer is checked by the payload as the
+// body is read).
+func readConfigXML(r *http.Request, limit int64, v any) (empty bool, err error) {
+	data, err := readConfigBody(r, limit)
+	if err != nil {
+		return false, err
+	}
+	return decodeXML(data, limit, v)
+}
+
+// readConfigBody is readConfigXML for a document its package decodes
+// (lifecycle): the body of at most limit bytes (else
+// MaxMessageLengthExceeded), Content-MD5 checked when sent.
+func readConfigBody(r *http.Request, limit int64) ([]byte, error) {
+	sum, err := contentMD5(r.Header)
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errMaxMessageLength
+	}
+	if sum != nil {
+		if got := md5.Sum(data); !bytes.Equal(got[:], sum) {
+			return nil, errBadDigest
+		}
+	}
+	return data, nil
 }
 
 // decodeXML is readXML on bytes already read.

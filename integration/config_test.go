@@ -47,6 +47,9 @@ type serverOptions struct {
 	// set, is the address configTOML writes.
 	Metrics       bool
 	MetricsListen string
+	// LifecycleDay and LifecycleInterval, when set, are lifecycle.day
+	// and lifecycle.interval (a day of seconds runs rules in a test).
+	LifecycleDay, LifecycleInterval time.Duration
 }
 
 // testMasterKey seals the test servers' secrets (base64 of 32 bytes).
@@ -115,6 +118,9 @@ sweeper = %t
 	}
 	if o.MetricsListen != "" {
 		fmt.Fprintf(&b, "\n[metrics]\nlisten = %q\n", o.MetricsListen)
+	}
+	if o.LifecycleDay > 0 {
+		fmt.Fprintf(&b, "\n[lifecycle]\nday = %q\ninterval = %q\n", o.LifecycleDay.String(), o.LifecycleInterval.String())
 	}
 	for _, tn := range []tenant{tenantA, tenantB} {
 		fmt.Fprintf(&b, `

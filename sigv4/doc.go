@@ -1,5 +1,6 @@
 // Package sigv4 verifies AWS Signature Version 4 for S3 (the Authorization
-// header and pre-signed URLs), checks the body against x-amz-content-sha256
+// header, pre-signed URLs, and the policy of browser POST forms:
+// VerifyPost), checks the body against x-amz-content-sha256
 // (HashedBody), decodes and verifies aws-chunked bodies (ChunkedReader), and
 // has the client side for tests and tools (SignRequest, Presign,
 // EncodeChunked).

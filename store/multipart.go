@@ -59,6 +59,21 @@ type Multipart interface {
 	// Errors: ErrInvalidPart when n is out of range (the frontend answers
 	// 416 InvalidPartNumber).
 	ObjectPart(ctx context.Context, obj Object, n int) (off, size int64, err error)
+
+	// ObjectParts returns parts first..last (1-based, inclusive) of obj
+	// in one read (GetObjectAttributes pages through them). An object
+	// from a single PUT has one part. Errors: ErrInvalidPart when the
+	// range is not within the object's parts.
+	ObjectParts(ctx context.Context, obj Object, first, last int) ([]PartInfo, error)
+}
+
+// PartInfo is one part of an object: where it lies and, when the object
+// has a COMPOSITE checksum, the part's own checksum (base64, of the
+// object's algorithm).
+type PartInfo struct {
+	Number    int
+	Off, Size int64
+	Checksum  string
 }
 
 // CreateUploadInput starts a multipart upload.
@@ -67,6 +82,7 @@ type CreateUploadInput struct {
 	Meta               Meta
 	ACL                ACL  // the object's, once completed
 	Tags               Tags // the object's, once completed
+	Lock               Lock // the object's, once completed
 	// ChecksumAlgorithm requested for the parts ("" for none) and the type
 	// of the object's checksum ("COMPOSITE" or "FULL_OBJECT").
 	ChecksumAlgorithm, ChecksumType string
@@ -79,6 +95,7 @@ type Upload struct {
 	Meta                            Meta
 	ACL                             ACL
 	Tags                            Tags
+	Lock                            Lock
 	ChecksumAlgorithm, ChecksumType string
 }
 
@@ -130,6 +147,9 @@ type CompleteInput struct {
 	Bucket, Key, UploadID string
 	Parts                 []CompletedPart
 	IfNoneMatch, IfMatch  string // CheckWrite
+	// DefaultRetention is the retention the object gets when its upload
+	// named none (the bucket's default at completion; zero for none).
+	DefaultRetention Retention
 }
 
 // ListUploadsInput selects a page of uploads in progress.

@@ -22,6 +22,12 @@ const (
 	SettingPublicAccessBlock = "publicAccessBlock"
 	// SettingTagging is the bucket's tag set (Tags.Encode); absent: none.
 	SettingTagging = "tagging"
+	// SettingCORS is the bucket's CORS rules, encoded by the frontend
+	// (frontend/cors.go); absent: none, no cross-origin request allowed.
+	SettingCORS = "cors"
+	// SettingLifecycle is the bucket's lifecycle configuration
+	// (lifecycle.Config.Encode); absent: none.
+	SettingLifecycle = "lifecycle"
 )
 
 // ACL is the bucket's ACL, its owner's private one when none was set.

@@ -19,6 +19,7 @@ type Store interface {
 	Objects
 	Versions
 	Multipart
+	Leases
 }
 
 // Buckets manages bucket names and their owners.
@@ -38,6 +39,10 @@ type Buckets interface {
 
 	// ListBuckets returns owner's buckets sorted by name.
 	ListBuckets(ctx context.Context, owner string) ([]Bucket, error)
+
+	// AllBuckets returns every bucket of every owner, with its settings,
+	// sorted by name (background workers walk them).
+	AllBuckets(ctx context.Context) ([]Bucket, error)
 
 	// SetBucketSetting sets one of a bucket's settings to value ("":
 	// removes it), leaving the others alone. A frontend that cached the
@@ -106,6 +111,17 @@ type Objects interface {
 	// removes them), on the same terms as PutObjectACL.
 	// Errors: ErrNoSuchKey (the version is gone).
 	PutObjectTags(ctx context.Context, obj Object, tags Tags) error
+
+	// PutObjectRetention replaces the retention of the version obj
+	// describes (zero removes it), as PutObjectACL does, if
+	// CheckRetentionChange allows it against the retention in force.
+	// Errors: ErrNoSuchKey (the version is gone), ErrObjectLocked.
+	PutObjectRetention(ctx context.Context, obj Object, r Retention, bypassGovernance bool) error
+
+	// PutObjectLegalHold turns the legal hold of the version obj
+	// describes on or off, as PutObjectACL does.
+	// Errors: ErrNoSuchKey (the version is gone).
+	PutObjectLegalHold(ctx context.Context, obj Object, on bool) error
 }
 
 // Bucket is a named container owned by one tenant.
@@ -163,6 +179,9 @@ type Object struct {
 	// Tags are the version's tags in force: the last PutObjectTags', else
 	// its PUT's.
 	Tags Tags
+	// Lock is what protects the version in force: its retention and
+	// legal hold as last set, else as its write gave them.
+	Lock Lock
 
 	// Ref locates the bytes for ReadObject. It belongs to the store that
 	// returned the Object; other packages only carry it back.
@@ -195,6 +214,9 @@ type PutInput struct {
 	ACL ACL
 	// Tags are the new version's tags.
 	Tags Tags
+	// Lock is the new version's retention and legal hold (the frontend
+	// applies the bucket's default retention).
+	Lock Lock
 }
 
 // Checksum is an additional object checksum as S3 names it.

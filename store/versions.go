@@ -17,26 +17,32 @@ import (
 const NullVersion = "null"
 
 // GarbageVersions is the one rule that says which versions of a key are
-// garbage. isNull holds, newest first, whether each version of the key
-// (object or delete marker) is a null version: every null version but the
-// newest is garbage, and nothing else is. So in a bucket never versioned
-// all versions but the newest go; a write while Enabled replaces nothing;
-// a write while Suspended replaces the null version only. A commit applies
-// it with its own version first. It returns the indexes of the garbage
-// versions, in order.
-func GarbageVersions(isNull []bool) []int {
+// garbage. vs describes, newest first, each version of the key (object or
+// delete marker): every null version but the newest is garbage, and
+// nothing else is, except that a version under object lock never is. So
+// in a bucket never versioned all versions but the newest go; a write
+// while Enabled replaces nothing; a write while Suspended replaces the
+// null version only. A commit applies it with its own version first. It
+// returns the indexes of the garbage versions, in order.
+func GarbageVersions(vs []VersionFacts) []int {
 	var out []int
 	seen := false
-	for i, null := range isNull {
-		if !null {
+	for i, v := range vs {
+		if !v.Null {
 			continue
 		}
-		if seen {
+		if seen && !v.Locked {
 			out = append(out, i)
 		}
 		seen = true
 	}
 	return out
+}
+
+// VersionFacts are what GarbageVersions knows of a version.
+type VersionFacts struct {
+	Null   bool // written while the bucket's versioning was not Enabled
+	Locked bool // under object lock now (Lock.Active)
 }
 
 // SettingVersioning holds VersioningEnabled or VersioningSuspended;
@@ -70,9 +76,11 @@ type Versions interface {
 	// versionID, for good; deleting a version that is not there succeeds.
 	// If it was current, the next older one becomes current. Its bytes
 	// stay readable to readers that hold it for the GC grace period.
+	// A version under object lock stays (Lock.CheckDelete, with
+	// bypassGovernance).
 	// Errors: ErrNoSuchBucket, ErrNoSuchVersion (not a version id this
-	// store makes).
-	DeleteVersion(ctx context.Context, bucket, key, versionID string) (DeleteResult, error)
+	// store makes), ErrObjectLocked.
+	DeleteVersion(ctx context.Context, bucket, key, versionID string, bypassGovernance bool) (DeleteResult, error)
 
 	// ListVersions lists every version and delete marker, keys in byte
 	// order and each key's versions newest first.

@@ -6,19 +6,30 @@ import (
 )
 
 func TestGarbageVersions(t *testing.T) {
+	// N: a null version, V: a versioned one, L: a locked null version.
+	facts := func(s string) []VersionFacts {
+		var out []VersionFacts
+		for _, c := range s {
+			out = append(out, VersionFacts{Null: c != 'V', Locked: c == 'L'})
+		}
+		return out
+	}
 	for _, tc := range []struct {
-		isNull []bool
-		want   []int
+		versions string
+		want     []int
 	}{
-		{nil, nil},
-		{[]bool{true}, nil},
-		{[]bool{true, true, true}, []int{1, 2}},      // never versioned: all but the newest
-		{[]bool{false, false, true}, nil},            // Enabled over an old null version: all kept
-		{[]bool{true, false, true}, []int{2}},        // Suspended: the new null replaces the old null
-		{[]bool{false, true, false, true}, []int{3}}, // only the newest null survives
+		{"", nil},
+		{"N", nil},
+		{"NNN", []int{1, 2}}, // never versioned: all but the newest
+		{"VVN", nil},         // Enabled over an old null version: all kept
+		{"NVN", []int{2}},    // Suspended: the new null replaces the old null
+		{"VNVN", []int{3}},   // only the newest null survives
+		{"NLN", []int{2}},    // a locked null version is never garbage
+		{"NNL", []int{1}},    // wherever it is
+		{"LNN", []int{1, 2}}, // and counts as the newest null when it is
 	} {
-		if got := GarbageVersions(tc.isNull); !slices.Equal(got, tc.want) {
-			t.Errorf("GarbageVersions(%v) = %v, want %v", tc.isNull, got, tc.want)
+		if got := GarbageVersions(facts(tc.versions)); !slices.Equal(got, tc.want) {
+			t.Errorf("GarbageVersions(%s) = %v, want %v", tc.versions, got, tc.want)
 		}
 	}
 }

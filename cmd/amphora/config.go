@@ -24,6 +24,7 @@ type Config struct {
 	Storage     StorageConfig      `toml:"storage"`
 	Accounts    AccountsConfig     `toml:"accounts"`
 	Metrics     MetricsConfig      `toml:"metrics"`
+	Lifecycle   LifecycleConfig    `toml:"lifecycle"`
 	Credentials []CredentialConfig `toml:"credentials"`
 }
 
@@ -139,6 +140,21 @@ type StorageConfig struct {
 	MultipartMaxAge Duration `toml:"multipart_max_age"`
 }
 
+// LifecycleConfig is the lifecycle worker's (lifecycle.Worker).
+type LifecycleConfig struct {
+	// Worker runs the worker in amphora serve; frontends share the work
+	// (a lease per bucket), so every one may run it.
+	Worker bool `toml:"worker"`
+	// Interval is the time between two passes over the buckets.
+	Interval Duration `toml:"interval"`
+	// Rate bounds the deletes and aborts per second of one frontend's
+	// worker (0: unbounded).
+	Rate float64 `toml:"rate"`
+	// Day is the length of a lifecycle day (24h; shorter only to test
+	// rules without waiting days).
+	Day Duration `toml:"day"`
+}
+
 // CredentialConfig is one static access key pair mapped to a tenant.
 type CredentialConfig struct {
 	AccessKey   string `toml:"access_key"`
@@ -220,6 +236,7 @@ func defaults() Config {
 			ListingShards:     8,
 			MultipartMaxAge:   Duration{7 * 24 * time.Hour},
 		},
+		Lifecycle: LifecycleConfig{Worker: true, Interval: Duration{time.Hour}, Rate: 100, Day: Duration{24 * time.Hour}},
 	}
 }
 
@@ -291,6 +308,15 @@ func (c Config) validate() []string {
 	}
 	if c.Server.Region == "" {
 		add("server.region must not be empty")
+	}
+	if c.Lifecycle.Interval.Duration <= 0 {
+		add("lifecycle.interval must be positive")
+	}
+	if c.Lifecycle.Rate < 0 {
+		add("lifecycle.rate must not be negative (0: unbounded)")
+	}
+	if c.Lifecycle.Day.Duration < time.Second {
+		add("lifecycle.day must be at least 1s")
 	}
 	for _, d := range c.Server.VirtualHostDomains {
 		if d == "" || strings.ContainsAny(d, ":/ ") {

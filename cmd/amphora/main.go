@@ -3,6 +3,7 @@
 //	amphora serve  -config FILE   serve S3 over HTTP
 //	amphora schema apply -config FILE   create or upgrade the keyspace and tables
 //	amphora gc     -config FILE   run one garbage-collection sweep and exit
+//	amphora lifecycle run -config FILE   apply the buckets' lifecycle rules once and exit
 //	amphora config check -config FILE   validate a configuration file
 //	amphora admin [-config FILE] [-json] COMMAND   manage accounts and keys (admin.go)
 //	amphora version
@@ -25,6 +26,7 @@ const usage = `usage:
   amphora serve -config FILE          serve S3 over HTTP
   amphora schema apply -config FILE   create or upgrade the keyspace and tables
   amphora gc -config FILE             run one garbage-collection sweep and exit
+  amphora lifecycle run -config FILE  apply the buckets' lifecycle rules once and exit
   amphora config check -config FILE   validate a configuration file
   amphora admin [-config FILE] [-json] COMMAND
                                       manage accounts and access keys (amphora admin help)
@@ -69,6 +71,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		return gcOnce(ctx, cfg, stdout)
+	case "lifecycle":
+		if len(rest) == 0 || rest[0] != "run" {
+			return fmt.Errorf("usage: amphora lifecycle run -config FILE")
+		}
+		cfg, err := parseConfigFlag("lifecycle run", rest[1:])
+		if err != nil {
+			return err
+		}
+		return lifecycleRun(ctx, cfg, stdout)
 	case "config":
 		if len(rest) == 0 || rest[0] != "check" {
 			return fmt.Errorf("usage: amphora config check -config FILE")

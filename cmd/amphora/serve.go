@@ -141,6 +141,7 @@ func serve(ctx context.Context, cfg Config) error {
 		ClientMinRate:          int64(cfg.Server.ClientMinRate),
 		DefaultObjectOwnership: cfg.Server.DefaultObjectOwnership,
 		Metrics:                mon.registerer(),
+		LifecycleDay:           cfg.Lifecycle.Day.Duration,
 	})
 	if err != nil {
 		return err
@@ -156,6 +157,15 @@ func serve(ctx context.Context, cfg Config) error {
 		}()
 	} else {
 		close(sweeperDone)
+	}
+	lifecycleDone := make(chan struct{})
+	if cfg.Lifecycle.Worker {
+		go func() {
+			defer close(lifecycleDone)
+			lifecycleWorker(cfg, st, log).Run(bg, cfg.Lifecycle.Interval.Duration)
+		}()
+	} else {
+		close(lifecycleDone)
 	}
 
 	lns, err := listen(cfg.Server)
@@ -210,6 +220,7 @@ func serve(ctx context.Context, cfg Config) error {
 	}
 	cancelBg()
 	<-sweeperDone
+	<-lifecycleDone
 	return nil
 }
 

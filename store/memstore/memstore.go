@@ -30,6 +30,7 @@ type Store struct {
 	mu      sync.RWMutex
 	buckets map[string]*bucket
 	lastID  int64 // nanoseconds of the last upload id, guarded by mu
+	leases  map[string]*lease
 }
 
 // bucket holds the current version of each key and the keys in byte order

@@ -55,7 +55,7 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, in store.CreateUpload
 	}
 	u := &upload{info: store.Upload{
 		Bucket: in.Bucket, Key: in.Key, UploadID: id, Owner: in.Owner, Initiated: now(),
-		Meta: in.Meta, ChecksumAlgorithm: in.ChecksumAlgorithm, ChecksumType: in.ChecksumType, ACL: in.ACL, Tags: in.Tags.Sorted(),
+		Meta: in.Meta, ChecksumAlgorithm: in.ChecksumAlgorithm, ChecksumType: in.ChecksumType, ACL: in.ACL, Tags: in.Tags.Sorted(), Lock: in.Lock,
 	}, parts: make(map[int]*part)}
 	u.info.Meta.User = cloneUser(in.Meta.User)
 	b.uploads[id] = u
@@ -192,6 +192,9 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, in store.CompleteIn
 	)
 	for i, p := range parts {
 		v.parts[i] = partData{off: size, data: u.parts[p.PartNumber].data}
+		if u.info.ChecksumType == "COMPOSITE" {
+			v.parts[i].checksum = p.Checksum.Value
+		}
 		size += p.Size
 		etags[i], sums[i] = p.ETag, p.Checksum
 	}
@@ -206,7 +209,10 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, in store.CompleteIn
 	v.obj = store.Object{
 		Bucket: in.Bucket, Key: in.Key, Size: size, ETag: etag,
 		LastModified: now(), Owner: u.info.Owner, Meta: u.info.Meta, Parts: len(parts),
-		Checksum: cs, ACL: u.info.ACL, Tags: u.info.Tags, Ref: v,
+		Checksum: cs, ACL: u.info.ACL, Tags: u.info.Tags, Lock: u.info.Lock, Ref: v,
+	}
+	if v.obj.Lock.Retention.IsZero() {
+		v.obj.Lock.Retention = in.DefaultRetention
 	}
 	v.obj.Meta.User = cloneUser(u.info.Meta.User)
 	if err := b.commit(in.Key, v); err != nil {
@@ -315,4 +321,28 @@ func (s *Store) ObjectPart(ctx context.Context, obj store.Object, n int) (off, s
 	}
 	p := v.parts[n-1]
 	return p.off, int64(len(p.data)), nil
+}
+
+// ObjectParts returns parts first..last of obj.
+func (s *Store) ObjectParts(ctx context.Context, obj store.Object, first, last int) ([]store.PartInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("object parts of %s/%s: %w", obj.Bucket, obj.Key, err)
+	}
+	v, ok := obj.Ref.(*version)
+	if !ok || v == nil {
+		return nil, fmt.Errorf("object parts of %s/%s: object ref %T is not from a memstore", obj.Bucket, obj.Key, obj.Ref)
+	}
+	n := max(len(v.parts), 1)
+	if first < 1 || last < first || last > n {
+		return nil, fmt.Errorf("parts %d..%d of %d: %w", first, last, n, store.ErrInvalidPart)
+	}
+	if v.parts == nil {
+		return []store.PartInfo{{Number: 1, Size: v.obj.Size}}, nil
+	}
+	out := make([]store.PartInfo, 0, last-first+1)
+	for i := first; i <= last; i++ {
+		p := v.parts[i-1]
+		out = append(out, store.PartInfo{Number: i, Off: p.off, Size: int64(len(p.data)), Checksum: p.checksum})
+	}
+	return out, nil
 }

@@ -29,8 +29,9 @@ type version struct {
 
 // partData is one part of a multipart object and where it starts.
 type partData struct {
-	off  int64
-	data []byte
+	off      int64
+	data     []byte
+	checksum string // the part's own checksum (a COMPOSITE object's)
 }
 
 // object returns a copy of v's Object the caller may modify freely.
@@ -93,6 +94,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 		Checksum:     cs,
 		ACL:          in.ACL,
 		Tags:         in.Tags.Sorted(),
+		Lock:         in.Lock,
 		Ref:          v,
 	}
 	v.obj.Meta.User = cloneUser(in.Meta.User)
@@ -270,10 +272,32 @@ func (s *Store) PutObjectTags(ctx context.Context, obj store.Object, tags store.
 	return s.setCurrent(ctx, obj, "tags", func(o *store.Object) { o.Tags = tags.Sorted() })
 }
 
+// PutObjectRetention sets the retention of the version obj names, if
+// the retention in force allows the change.
+func (s *Store) PutObjectRetention(ctx context.Context, obj store.Object, r store.Retention, bypassGovernance bool) error {
+	return s.setVersion(ctx, obj, "retention", func(o *store.Object) error {
+		if err := store.CheckRetentionChange(o.Lock.Retention, r, now(), bypassGovernance); err != nil {
+			return err
+		}
+		o.Lock.Retention = r
+		return nil
+	})
+}
+
+// PutObjectLegalHold sets the legal hold of the version obj names.
+func (s *Store) PutObjectLegalHold(ctx context.Context, obj store.Object, on bool) error {
+	return s.setCurrent(ctx, obj, "legal hold", func(o *store.Object) { o.Lock.LegalHold = on })
+}
+
 // setCurrent applies set to the version obj names, if its key still
 // has it. Readers holding the version see the change: a Cassandra
 // store's readers would too, once they read again.
 func (s *Store) setCurrent(ctx context.Context, obj store.Object, what string, set func(*store.Object)) error {
+	return s.setVersion(ctx, obj, what, func(o *store.Object) error { set(o); return nil })
+}
+
+// setVersion is setCurrent with a set that may refuse the change.
+func (s *Store) setVersion(ctx context.Context, obj store.Object, what string, set func(*store.Object) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("set %s of %s/%s: %w", what, obj.Bucket, obj.Key, err)
 	}
@@ -285,7 +309,9 @@ func (s *Store) setCurrent(ctx context.Context, obj store.Object, what string, s
 	}
 	for _, v := range b.objects[obj.Key] {
 		if v == obj.Ref && !v.obj.DeleteMarker {
-			set(&v.obj)
+			if err := set(&v.obj); err != nil {
+				return fmt.Errorf("set %s of %s/%s version %s: %w", what, obj.Bucket, obj.Key, obj.VersionID, err)
+			}
 			return nil
 		}
 	}

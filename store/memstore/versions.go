@@ -29,11 +29,12 @@ func (b *bucket) commit(key string, v *version) error {
 		b.keys = slices.Insert(b.keys, i, key)
 	}
 	vs = append([]*version{v}, vs...)
-	isNull := make([]bool, len(vs))
+	facts := make([]store.VersionFacts, len(vs))
+	t := now()
 	for i, x := range vs {
-		isNull[i] = x.obj.VersionID == store.NullVersion
+		facts[i] = store.VersionFacts{Null: x.obj.VersionID == store.NullVersion, Locked: x.obj.Lock.Active(t)}
 	}
-	for _, i := range slices.Backward(store.GarbageVersions(isNull)) {
+	for _, i := range slices.Backward(store.GarbageVersions(facts)) {
 		vs = slices.Delete(vs, i, i+1)
 	}
 	b.objects[key] = vs
@@ -81,7 +82,7 @@ func (s *Store) HeadVersion(ctx context.Context, bucket, key, versionID string) 
 }
 
 // DeleteVersion removes the version of key named versionID.
-func (s *Store) DeleteVersion(ctx context.Context, bucket, key, versionID string) (store.DeleteResult, error) {
+func (s *Store) DeleteVersion(ctx context.Context, bucket, key, versionID string, bypassGovernance bool) (store.DeleteResult, error) {
 	if err := ctx.Err(); err != nil {
 		return store.DeleteResult{}, fmt.Errorf("delete %s/%s version %s: %w", bucket, key, versionID, err)
 	}
@@ -98,6 +99,9 @@ func (s *Store) DeleteVersion(ctx context.Context, bucket, key, versionID string
 	for i, v := range vs {
 		if v.obj.VersionID != versionID {
 			continue
+		}
+		if err := v.obj.Lock.CheckDelete(now(), bypassGovernance); err != nil {
+			return store.DeleteResult{}, fmt.Errorf("delete %s/%s version %s: %w", bucket, key, versionID, err)
 		}
 		if len(vs) == 1 {
 			b.drop(key)

@@ -181,7 +181,7 @@ func (s *suite) testMissingBucket(t *testing.T) {
 		wantErr(t, "DeleteObject", err, store.ErrNoSuchBucket)
 		_, err = st.HeadVersion(ctx, b, "k", store.NullVersion)
 		wantErr(t, "HeadVersion", err, store.ErrNoSuchBucket)
-		_, err = st.DeleteVersion(ctx, b, "k", store.NullVersion)
+		_, err = st.DeleteVersion(ctx, b, "k", store.NullVersion, false)
 		wantErr(t, "DeleteVersion", err, store.ErrNoSuchBucket)
 		_, err = st.ListVersions(ctx, store.ListVersionsInput{Bucket: b, MaxKeys: 1000})
 		wantErr(t, "ListVersions", err, store.ErrNoSuchBucket)

@@ -154,6 +154,17 @@ func (s *suite) testMultipartRoundTrip(t *testing.T) {
 		_, _, err := st.ObjectPart(ctx, h, n)
 		wantErr(t, fmt.Sprintf("ObjectPart(%d) of 3", n), err, store.ErrInvalidPart)
 	}
+	// A page of parts in one read, each with its own checksum (the
+	// object's is COMPOSITE).
+	if ps, err := st.ObjectParts(ctx, h, 2, 3); err != nil || len(ps) != 2 ||
+		ps[0] != (store.PartInfo{Number: 2, Off: p1, Size: p2 - p1, Checksum: sums[1]}) ||
+		ps[1] != (store.PartInfo{Number: 3, Off: p2, Size: int64(len(datas[2])), Checksum: sums[2]}) {
+		t.Errorf("ObjectParts(2, 3) = %+v, %v", ps, err)
+	}
+	for _, r := range [][2]int{{0, 1}, {3, 4}, {3, 2}} {
+		_, err := st.ObjectParts(ctx, h, r[0], r[1])
+		wantErr(t, fmt.Sprintf("ObjectParts(%d, %d) of 3", r[0], r[1]), err, store.ErrInvalidPart)
+	}
 
 	again, err := st.CompleteMultipartUpload(ctx, store.CompleteInput{Bucket: b, Key: u.Key, UploadID: u.UploadID, Parts: completed(parts...)})
 	if err != nil || again.VersionID != obj.VersionID || again.ETag != obj.ETag {
@@ -178,6 +189,9 @@ func (s *suite) testMultipartRoundTrip(t *testing.T) {
 	}
 	_, _, err = st.ObjectPart(ctx, single, 2)
 	wantErr(t, "ObjectPart(2) of a single PUT", err, store.ErrInvalidPart)
+	if ps, err := st.ObjectParts(ctx, single, 1, 1); err != nil || len(ps) != 1 || ps[0] != (store.PartInfo{Number: 1, Size: 5}) {
+		t.Errorf("ObjectParts(1, 1) of a single PUT = %+v, %v", ps, err)
+	}
 
 	// Overwriting the multipart object with a PUT, and the reverse.
 	put(t, st, b, u.Key, []byte("small"), store.Meta{})

@@ -108,7 +108,7 @@ func (s *suite) testVersioning(t *testing.T) {
 		if got := ids(versionsOf(t, st, b, key)); !slices.Equal(got, want) {
 			t.Errorf("%d bytes: versions after delete %v, want %v", size, got, want)
 		}
-		if r, err := st.DeleteVersion(ctx, b, key, del.VersionID); err != nil || !r.DeleteMarker {
+		if r, err := st.DeleteVersion(ctx, b, key, del.VersionID, false); err != nil || !r.DeleteMarker {
 			t.Errorf("DeleteVersion of the marker: %+v, %v", r, err)
 		}
 		checkBytes(t, "current once the marker is gone", read(t, st, head(t, st, b, key), 0, -1), data(2))
@@ -116,7 +116,7 @@ func (s *suite) testVersioning(t *testing.T) {
 			t.Errorf("listing once the marker is gone: %v", keys)
 		}
 		// Deleting the current version makes the next older one current.
-		if _, err := st.DeleteVersion(ctx, b, key, v2.VersionID); err != nil {
+		if _, err := st.DeleteVersion(ctx, b, key, v2.VersionID, false); err != nil {
 			t.Fatal(err)
 		}
 		checkBytes(t, "v1 current", read(t, st, head(t, st, b, key), 0, -1), data(1))
@@ -152,7 +152,7 @@ func (s *suite) testVersioning(t *testing.T) {
 		if got := ids(versionsOf(t, st, b, key)); !slices.Equal(got, want) {
 			t.Errorf("%d bytes: versions after a Suspended delete %v, want %v", size, got, want)
 		}
-		if _, err := st.DeleteVersion(ctx, b, key, store.NullVersion); err != nil {
+		if _, err := st.DeleteVersion(ctx, b, key, store.NullVersion, false); err != nil {
 			t.Fatal(err)
 		}
 		checkBytes(t, "v1 current again", read(t, st, head(t, st, b, key), 0, -1), data(1))
@@ -160,7 +160,7 @@ func (s *suite) testVersioning(t *testing.T) {
 		// Unknown ids; deleting a version that is not there is fine.
 		_, err = st.HeadVersion(ctx, b, key, v2.VersionID)
 		wantErr(t, "HeadVersion of a deleted version", err, store.ErrNoSuchVersion)
-		if _, err := st.DeleteVersion(ctx, b, key, v2.VersionID); err != nil {
+		if _, err := st.DeleteVersion(ctx, b, key, v2.VersionID, false); err != nil {
 			t.Errorf("DeleteVersion of a deleted version: %v", err)
 		}
 		_, err = st.HeadVersion(ctx, b, key, "not-a-version")
@@ -169,7 +169,7 @@ func (s *suite) testVersioning(t *testing.T) {
 		// A bucket with versions left is not empty.
 		err = st.DeleteBucket(ctx, b)
 		wantErr(t, "DeleteBucket with versions left", err, store.ErrBucketNotEmpty)
-		if _, err := st.DeleteVersion(ctx, b, key, v1.VersionID); err != nil {
+		if _, err := st.DeleteVersion(ctx, b, key, v1.VersionID, false); err != nil {
 			t.Fatal(err)
 		}
 		_, err = st.HeadObject(ctx, b, key)
