@@ -70,6 +70,13 @@
 // (write once, delete whole) and gc_grace_seconds of a day, above the
 // 3 h hint window.
 //
+// A body of unknown size (store.UnknownSize: a form upload's file) is read
+// to its end, a block at a time; only io.EOF ends it (a client that hangs
+// up is an error, never a shorter object). Its intent starts out covering
+// 8 blocks and is moved to one covering twice as many (growIntent, as
+// refreshIntent moves it in time) before the first block past them is
+// written, so the sweeper always knows every block it may have to delete.
+//
 // # A PUT, step by step
 //
 //  1. Allocate a random inode and a version timeuuid (µs-unique per

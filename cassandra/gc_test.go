@@ -350,3 +350,33 @@ func TestGCGraceCountsFromDelete(t *testing.T) {
 		t.Errorf("%d blocks remain a grace period after the delete", n)
 	}
 }
+
+// An upload of unknown size that fails after more blocks than its intent
+// first covered: the intent grew with it (8, 16, 32 blocks), so the
+// sweeper reclaims every block written.
+func TestGCFailedUploadUnknownSize(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, func(c *Config) { c.noEagerCleanup = true; c.GCGrace = 2 * time.Second })
+	ctx := context.Background()
+	mustCreateBucket(t, s, "gcu")
+	const written = 20
+	data := randomBytes(t, written*testBlockSize)
+	wrong := md5.Sum([]byte("other"))
+	_, err := s.PutObject(ctx, store.PutInput{Bucket: "gcu", Key: "k", Owner: "alice", Size: store.UnknownSize,
+		Body: bytes.NewReader(data), ContentMD5: wrong[:]})
+	if !errors.Is(err, store.ErrBadDigest) {
+		t.Fatalf("PutObject: %v", err)
+	}
+	q := queued(t, s, "k")
+	if len(q) != 1 || q[0].kind != kindUpload || q[0].blocks < written {
+		t.Fatalf("queue entries %+v, want one upload intent for at least %d blocks", q, written)
+	}
+	if n := countBlocks(t, s, q[0].inode, written); n != written {
+		t.Fatalf("%d of %d blocks stored", n, written)
+	}
+	sweepAfterGrace(t, s) // fenced, and queued again as garbage
+	st := sweepAfterGrace(t, s)
+	if n := countBlocks(t, s, q[0].inode, q[0].blocks); n != 0 {
+		t.Errorf("%d blocks left after the sweep %+v; queue now %+v", n, st, queued(t, s, "k"))
+	}
+}

@@ -268,7 +268,7 @@ func (s *Store) UploadPart(ctx context.Context, in store.PartInput) (store.Part,
 	if err := s.enqueue(ctx, intent); err != nil {
 		return store.Part{}, fmt.Errorf("record part intent: %w", err)
 	}
-	sum, written, err := s.writeBlocks(ctx, inode, in.Body, in.Size, intent)
+	sum, written, _, err := s.writeBlocks(ctx, inode, in.Body, in.Size, intent)
 	if err == nil && in.ContentMD5 != nil && !bytes.Equal(sum, in.ContentMD5) {
 		err = fmt.Errorf("part %d: md5 %x, client sent %x: %w", in.PartNumber, sum, in.ContentMD5, store.ErrBadDigest)
 	}

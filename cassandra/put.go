@@ -22,7 +22,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // PutObject stores in.Body under a new inode and version, then commits.
 // See doc.go for the steps and why each is safe to interrupt.
 func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object, error) {
-	if in.Size < 0 {
+	if in.Size < 0 && in.Size != store.UnknownSize {
 		return store.Object{}, fmt.Errorf("put %q: negative size %d", in.Key, in.Size)
 	}
 	b, err := s.bucket(ctx, in.Bucket)
@@ -32,7 +32,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if in.Body == nil {
 		in.Body = bytes.NewReader(nil)
 	}
-	if in.Size <= int64(s.cfg.InlineSize) {
+	if in.Size != store.UnknownSize && in.Size <= int64(s.cfg.InlineSize) {
 		if obj, done, err := s.putInline(ctx, b, in); done {
 			return obj, err
 		}
@@ -46,6 +46,9 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	// Intent first: from here on a crash leaves nothing the sweeper cannot
 	// find. (Empty objects get one too: the sweeper also repairs listings.)
 	intent := s.newEntry(kindUpload, b, in.Key, row)
+	if in.Size == store.UnknownSize {
+		intent.blocks = unknownSizeBlocks // grown as the blocks come (writeBlocks)
+	}
 	if err := s.enqueue(ctx, intent); err != nil {
 		return store.Object{}, fmt.Errorf("record upload intent: %w", err)
 	}
@@ -54,7 +57,8 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if !cond.set() {
 		early = s.readEarly(ctx, b, in.Key, row) // overlaps the block writes
 	}
-	sum, written, err := s.writeBlocks(ctx, inode, in.Body, in.Size, intent)
+	sum, written, size, err := s.writeBlocks(ctx, inode, in.Body, in.Size, intent)
+	row.size = size
 	if err == nil && in.ContentMD5 != nil && !bytes.Equal(sum, in.ContentMD5) {
 		err = fmt.Errorf("put %q: md5 %x, client sent %x: %w", in.Key, sum, in.ContentMD5, store.ErrBadDigest)
 	}
@@ -276,13 +280,20 @@ func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row *versi
 	return true, nil
 }
 
-// writeBlocks streams size bytes of body into blocks of inode and returns
-// the MD5 of the bytes and how many block writes were started. Each block
+// unknownSizeBlocks is the block count an upload of unknown size starts
+// its intent with; the intent doubles it (moving like refreshIntent) each
+// time the upload needs more, so the sweeper always knows every block an
+// abandoned upload may have written.
+const unknownSizeBlocks = 8
+
+// writeBlocks streams size bytes of body (store.UnknownSize: to its end,
+// at most store.MaxObjectSize) into blocks of inode and returns the MD5
+// of the bytes, how many block writes were started and the size. Each block
 // is read from the body into a buffer of the process budget (buffers.go);
 // only once it is full does it take a slot for its INSERT, so a client
 // that stops sending holds its one buffer and no slot. At most
 // BlocksInFlight blocks of one request are in the air at once.
-func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reader, size int64, intent *gcEntry) (sum []byte, started int, err error) {
+func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reader, size int64, intent *gcEntry) (sum []byte, started int, total int64, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	h, release := s.md5.get()
@@ -296,7 +307,9 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reade
 		bs       = int64(s.cfg.BlockSize)
 	)
 	fail := func(err error) { once.Do(func() { firstErr = err; cancel() }) }
-	for off := int64(0); off < size; off += bs {
+	unknown := size == store.UnknownSize
+	last := false
+	for off := int64(0); !last && (unknown || off < size); off += bs {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -304,24 +317,56 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reade
 		if ctx.Err() != nil {
 			break
 		}
-		buf, err := s.buffers.get(ctx, int(min(bs, size-off)))
+		want := bs
+		if !unknown {
+			want = min(bs, size-off)
+		}
+		buf, err := s.buffers.get(ctx, int(want))
 		if err != nil {
 			<-sem
 			fail(err)
 			break
 		}
 		done := func() { s.buffers.put(buf); <-sem }
-		if _, err := io.ReadFull(body, buf.b); err != nil {
+		var n int
+		if unknown {
+			n, last, err = readBlock(body, buf.b)
+			if last {
+				// The body's end: this block is its last (or there is none).
+				buf.b = buf.b[:n]
+				if n == 0 {
+					done()
+					break
+				}
+			}
+		} else {
+			n, err = io.ReadFull(body, buf.b)
+		}
+		if err != nil {
 			done()
 			readErr = bodyError(err, size)
 			fail(readErr)
 			break
 		}
+		if unknown && off+int64(n) > store.MaxObjectSize {
+			done()
+			readErr = fmt.Errorf("body over %d bytes: %w", int64(store.MaxObjectSize), store.ErrEntityTooLarge)
+			fail(readErr)
+			break
+		}
+		total += int64(n)
 		h.Write(buf.b)
 		if err := s.refreshIntent(ctx, intent); err != nil {
 			done()
 			fail(err)
 			break
+		}
+		if unknown && started >= intent.blocks {
+			if err := s.growIntent(ctx, intent, 2*intent.blocks); err != nil {
+				done()
+				fail(err)
+				break
+			}
 		}
 		if err := s.acquireSlot(ctx); err != nil {
 			done()
@@ -345,15 +390,33 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reade
 		// The body's failure is the cause even when a block write saw the
 		// context cancelled first: net/http cancels the request's context
 		// as soon as reading its connection fails (a client that hangs up).
-		return nil, started, readErr
+		return nil, started, total, readErr
 	}
 	if firstErr != nil {
-		return nil, started, firstErr
+		return nil, started, total, firstErr
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, started, fmt.Errorf("write blocks: %w", err)
+		return nil, started, total, fmt.Errorf("write blocks: %w", err)
 	}
-	return h.Sum(nil), started, nil
+	return h.Sum(nil), started, total, nil
+}
+
+// readBlock fills b from a body of unknown size; end reports that the
+// body ended (io.EOF) with the n bytes read. Any other error, and
+// io.ErrUnexpectedEOF (a client that hung up, as net/http reports it),
+// is the body's failure: never taken for its end.
+func readBlock(body io.Reader, b []byte) (n int, end bool, err error) {
+	for n < len(b) {
+		m, err := body.Read(b[n:])
+		n += m
+		switch {
+		case err == io.EOF:
+			return n, true, nil
+		case err != nil:
+			return n, false, err
+		}
+	}
+	return n, false, nil
 }
 
 // bodyError is the error of a body read that stopped short of size bytes:

@@ -123,6 +123,26 @@ func (s *Store) refreshIntent(ctx context.Context, e *gcEntry) error {
 	return nil
 }
 
+// growIntent moves an upload's intent (of unknown size) to one that
+// covers blocks blocks, as refreshIntent moves it in time: the new entry
+// first, then the old one withdrawn while far from due.
+func (s *Store) growIntent(ctx context.Context, e *gcEntry, blocks int) error {
+	next := *e
+	next.blocks = blocks
+	next.setDue(time.Now().Add(s.cfg.GCGrace))
+	if err := s.enqueue(ctx, &next); err != nil {
+		return fmt.Errorf("grow upload intent: %w", err)
+	}
+	if time.Until(e.due) <= s.cfg.GCGrace/4 {
+		return fmt.Errorf("grow upload intent: intent due at %s, upload too slow", e.due.Format(time.RFC3339Nano))
+	}
+	if err := s.dequeue(ctx, e); err != nil {
+		return fmt.Errorf("grow upload intent: %w", err)
+	}
+	*e = next
+	return nil
+}
+
 // renewVersion gives row a fresh version, newer than after (another
 // frontend's clock may be ahead of ours), and moves its upload intent to
 // it the way refreshIntent moves an intent in time: the new entry first,

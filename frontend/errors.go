@@ -119,6 +119,7 @@ var fromCause = []struct {
 	{store.ErrInvalidPart, errInvalidPart},
 	{store.ErrInvalidPartOrder, errInvalidPartOrder},
 	{store.ErrEntityTooSmall, errEntityTooSmall},
+	{store.ErrEntityTooLarge, errEntityTooLarge},
 	{store.ErrObjectLocked, errObjectLocked},
 
 	{sigv2.ErrNoAuth, errAccessDenied},

@@ -2,29 +2,27 @@ package frontend
 
 import (
 	"bytes"
-	"errors"
 	"io"
+	"strconv"
+
+	"github.com/amphora-s3/amphora/store"
 )
 
-// The store takes an object's size before its bytes (store.PutInput.Size),
-// and a form does not say how long its file is. So the first
-// postFilePrefix bytes of the file are read first: a file that ends
-// within them is stored from memory, whatever follows it in the form. A
-// longer file is sized from the request's Content-Length, the file's
-// offset in the body and the closing boundary line every client ends a
-// form with ("\r\n--" boundary "--\r\n"), and streamed; when the form
-// goes on after such a file, the store's read fails (errFileNotLast) as
-// it reaches the size, and nothing is stored: never a file cut short.
+// A form does not say how long its file is. The first postFilePrefix
+// bytes of the file are read first: a file that ends within them is
+// stored from memory with its exact size (a conditional or inline write
+// wants one). A longer file streams into the store as a body of unknown
+// size (store.UnknownSize), read to the end of its part, whatever follows
+// it in the form; its length is checked against the policy's
+// content-length-range as it streams (too large: refused at the first
+// byte over) and once it has ended (too small), before anything commits.
 
-// postFilePrefix is how much of a file is read before it is sized.
+// postFilePrefix is how much of a file is read before it is streamed.
 const postFilePrefix = 64 << 10
 
-var errFileNotLast = errNotImplemented.withMessage("A file over 64 KiB must be the last field of the form, followed only by the closing boundary: Amphora sizes it from the request's Content-Length")
-
-// openFile returns the file's bytes and their count. Errors: 411
-// MissingContentLength (a file over postFilePrefix in a request without
-// Content-Length), errFileNotLast, and the form's read errors.
-func (f *postForm) openFile(contentLength int64) (io.Reader, int64, error) {
+// openFile returns the file's bytes and their count, store.UnknownSize
+// for a file longer than postFilePrefix. Errors: the form's read errors.
+func (f *postForm) openFile() (io.Reader, int64, error) {
 	head, err := readUpTo(f.file, postFilePrefix+1)
 	if err != nil {
 		return nil, 0, f.body.explain(err)
@@ -32,15 +30,46 @@ func (f *postForm) openFile(contentLength int64) (io.Reader, int64, error) {
 	if len(head) <= postFilePrefix {
 		return bytes.NewReader(head), int64(len(head)), nil
 	}
-	if contentLength < 0 {
-		return nil, 0, errMissingContentLength
+	return io.MultiReader(bytes.NewReader(head), &formFile{r: f.file, form: f.body}), store.UnknownSize, nil
+}
+
+// formFile is the rest of a long file: the part's bytes, its read
+// errors explained as the form's.
+type formFile struct {
+	r    io.Reader
+	form *formBody
+}
+
+func (f *formFile) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err != nil && err != io.EOF {
+		return n, f.form.explain(err)
 	}
-	size := contentLength - f.start - int64(len(f.boundary)+len("\r\n----\r\n"))
-	if size < int64(len(head)) {
-		return nil, 0, errFileNotLast
+	return n, err
+}
+
+// lengthBound counts a file of unknown size and refuses it with
+// EntityTooLarge as soon as it passes max.
+type lengthBound struct {
+	r   io.Reader
+	n   int64
+	max int64
+	err func(size int64) error
+}
+
+func (l *lengthBound) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if l.n > l.max {
+		return n, l.err(l.n)
 	}
-	rest := &exactEnd{r: f.file, left: size - int64(len(head)), form: f.body}
-	return io.MultiReader(bytes.NewReader(head), rest), size, nil
+	return n, err
+}
+
+// tooLarge is EntityTooLarge for an upload of size bytes over max.
+func tooLarge(size, max int64) error {
+	return errEntityTooLarge.withMessage("Your proposed upload exceeds the maximum allowed size").with(
+		field{"ProposedSize", strconv.FormatInt(size, 10)}, field{"MaxSizeAllowed", strconv.FormatInt(max, 10)})
 }
 
 // readUpTo reads at most max bytes of r, growing its buffer as they come
@@ -63,41 +92,4 @@ func readUpTo(r io.Reader, max int) ([]byte, error) {
 		}
 	}
 	return buf, nil
-}
-
-// exactEnd is the rest of a file sized from Content-Length: it yields
-// exactly left bytes, and fails with errFileNotLast, as the store reads
-// its last byte, unless the file part ends right there.
-type exactEnd struct {
-	r    io.Reader
-	left int64
-	form *formBody
-}
-
-func (e *exactEnd) Read(p []byte) (int, error) {
-	if e.left == 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > e.left {
-		p = p[:e.left]
-	}
-	n, err := e.r.Read(p)
-	e.left -= int64(n)
-	switch {
-	case err == io.EOF && e.left > 0:
-		return n, errFileNotLast // the file ended early: fields follow it
-	case err != nil && err != io.EOF:
-		return n, e.form.explain(err)
-	case e.left == 0 && err == nil:
-		var one [1]byte
-		m, err := io.ReadFull(e.r, one[:])
-		switch {
-		case m > 0:
-			return n, errFileNotLast // more file than Content-Length said
-		case errors.Is(err, io.EOF):
-		default:
-			return n, e.form.explain(err)
-		}
-	}
-	return n, nil
 }

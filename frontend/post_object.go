@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/amphora-s3/amphora/store"
@@ -35,17 +34,29 @@ func (s *server) postObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, size, err := up.form.openFile(r.ContentLength)
+	body, size, err := up.form.openFile()
 	if err != nil {
 		return err
 	}
-	if up.policy != nil {
-		if err := up.policy.checkLength(size); err != nil {
-			return err
+	var bound *lengthBound // a file of unknown size, counted as it streams
+	if size == store.UnknownSize {
+		limit := int64(maxPutSize)
+		if up.policy != nil {
+			if limit, err = up.policy.maxLength(limit); err != nil {
+				return err
+			}
 		}
-	}
-	if size > maxPutSize {
-		return errEntityTooLarge.with(field{"ProposedSize", strconv.FormatInt(size, 10)}, field{"MaxSizeAllowed", strconv.FormatInt(maxPutSize, 10)})
+		bound = &lengthBound{r: body, max: limit, err: func(n int64) error { return tooLarge(n, limit) }}
+		body = bound
+	} else {
+		if up.policy != nil {
+			if err := up.policy.checkLength(size); err != nil {
+				return err
+			}
+		}
+		if size > maxPutSize {
+			return tooLarge(size, maxPutSize)
+		}
 	}
 	// The checksum fields are checked as the file streams, as a PUT's
 	// checksum headers are.
@@ -55,6 +66,16 @@ func (s *server) postObject(w http.ResponseWriter, r *http.Request) error {
 	}
 	if p.h != nil {
 		p.body = io.TeeReader(p.body, p.h)
+	}
+	verify := p.finish
+	if bound != nil && up.policy != nil {
+		// Too small shows once the file has ended, before the commit.
+		verify = func() (store.Checksum, error) {
+			if err := up.policy.checkLength(bound.n); err != nil {
+				return store.Checksum{}, err
+			}
+			return p.finish()
+		}
 	}
 	obj, err := s.store.PutObject(r.Context(), store.PutInput{
 		Bucket:            ri.addr.Bucket,
@@ -67,7 +88,7 @@ func (s *server) postObject(w http.ResponseWriter, r *http.Request) error {
 		Meta:              meta,
 		ContentMD5:        sum,
 		Body:              p.body,
-		Verify:            p.finish,
+		Verify:            verify,
 		ChecksumAlgorithm: string(p.alg),
 	})
 	if err != nil {

@@ -307,6 +307,22 @@ func (c postCondition) holds(v string) bool {
 	return true
 }
 
+// maxLength is the largest file every content-length-range allows
+// (limit when none is smaller), or the 403 of a range whose bounds are
+// not numbers: a file of unknown size is held to it as it streams.
+func (p *postPolicy) maxLength(limit int64) (int64, error) {
+	for _, c := range p.conditions {
+		if c.op != "content-length-range" {
+			continue
+		}
+		if !c.ok {
+			return 0, conditionFailed(c)
+		}
+		limit = min(limit, c.max)
+	}
+	return limit, nil
+}
+
 // checkLength checks a file of size bytes against every
 // content-length-range: 400 EntityTooSmall / EntityTooLarge, or 403 for a
 // range whose bounds are not numbers.

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/http"
 	"testing"
@@ -89,6 +90,29 @@ func TestPostPolicyConditions(t *testing.T) {
 	wantError(t, resp, body, 400, "EntityTooLarge")
 	if !contains(string(body), "<ProposedSize>12</ProposedSize>") || !contains(string(body), "<MaxSizeAllowed>10</MaxSizeAllowed>") {
 		t.Errorf("EntityTooLarge body: %s", body)
+	}
+
+	// A file streamed (longer than postFilePrefix, size unknown until its
+	// end): over the range it is refused as it streams, under the range
+	// once it has ended; nothing is stored either way.
+	big := bytes.Repeat([]byte{'b'}, postFilePrefix+100)
+	for _, c := range []struct {
+		rng, code string
+	}{
+		{`["content-length-range", 0, 65600]`, "EntityTooLarge"},
+		{`["content-length-range", 70000, 80000]`, "EntityTooSmall"},
+		{`["content-length-range", 65000, 70000]`, ""},
+	} {
+		resp, body := e.post(t, "forms", testForm{fields: fields([]formField{{"key", "streamed"}},
+			v4Fields(aliceKey, aliceSecret, time.Now(), keyAny, c.rng)), filename: "k", file: big, after: []formField{{"submit", "go"}}})
+		if c.code == "" {
+			wantStatus(t, resp, body, http.StatusNoContent)
+			continue
+		}
+		wantError(t, resp, body, 400, c.code)
+		if r, b := e.signed(t, http.MethodHead, "/forms/streamed", nil, nil); r.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: a refused streamed file was stored: %d %s", c.rng, r.StatusCode, b)
+		}
 	}
 
 	// An expired policy.

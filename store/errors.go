@@ -42,4 +42,7 @@ var (
 	ErrInvalidPartOrder = errors.New("parts not in ascending order")
 	// ErrEntityTooSmall: a part other than the last is under MinPartSize.
 	ErrEntityTooSmall = errors.New("part smaller than the minimum allowed size")
+	// ErrEntityTooLarge: a body of unknown size (PutInput.Size
+	// UnknownSize) went past MaxObjectSize.
+	ErrEntityTooLarge = errors.New("body larger than the maximum object size")
 )

@@ -188,13 +188,23 @@ type Object struct {
 	Ref any
 }
 
+// UnknownSize is a PutInput.Size for a body whose length is only known
+// once it has been read.
+const UnknownSize = -1
+
+// MaxObjectSize is the largest object one PutObject stores, as in S3.
+const MaxObjectSize = 5 << 30
+
 // PutInput is one PutObject request.
 type PutInput struct {
 	Bucket string
 	Key    string
 	Owner  string
-	Size   int64 // exact body length, known up front
-	Meta   Meta
+	// Size is the exact body length, known up front, or UnknownSize:
+	// the body is then read to its end (a form upload's file), at most
+	// MaxObjectSize bytes (ErrEntityTooLarge beyond).
+	Size int64
+	Meta Meta
 	// ContentMD5 is the raw 16-byte digest the client sent, nil if none.
 	ContentMD5 []byte
 	Body       io.Reader

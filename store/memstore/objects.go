@@ -66,7 +66,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
-	if in.Size < 0 {
+	if in.Size < 0 && in.Size != store.UnknownSize {
 		return fail(fmt.Errorf("negative size %d", in.Size))
 	}
 	// Fail fast on a missing bucket, before reading a possibly large body.
@@ -86,7 +86,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	v.obj = store.Object{
 		Bucket:       in.Bucket,
 		Key:          in.Key,
-		Size:         in.Size,
+		Size:         int64(len(data)),
 		ETag:         hex.EncodeToString(digest),
 		LastModified: now(),
 		Owner:        in.Owner,
@@ -129,13 +129,21 @@ func (b *bucket) checkCondition(key string, ifNoneMatch, ifMatch string) error {
 // contentMD5 (when set) and verify (when set), whose checksum it returns.
 func readBody(ctx context.Context, body io.Reader, size int64, contentMD5 []byte, verify func() (store.Checksum, error)) ([]byte, []byte, store.Checksum, error) {
 	var buf bytes.Buffer
-	buf.Grow(int(min(size, maxPrealloc)))
+	buf.Grow(int(min(max(size, 0), maxPrealloc)))
 	sum := md5.New()
 	if body == nil {
 		body = bytes.NewReader(nil)
 	}
+	unknown := size == store.UnknownSize
+	if unknown {
+		size = store.MaxObjectSize + 1
+	}
 	n, err := io.CopyN(io.MultiWriter(&buf, sum), ctxReader{ctx, body}, size)
 	switch {
+	case unknown && n == size:
+		return nil, nil, store.Checksum{}, fmt.Errorf("body over %d bytes: %w", int64(store.MaxObjectSize), store.ErrEntityTooLarge)
+	case unknown && errors.Is(err, io.EOF):
+		// The body's end is its size.
 	case err == nil:
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		// io.ErrUnexpectedEOF is how net/http reports a client that hung

@@ -70,6 +70,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts Options) {
 	t.Run("ObjectLock", s.testObjectLock)
 	t.Run("CompletionOrder", s.testCompletionOrder)
 	t.Run("Leases", s.testLeases)
+	t.Run("UnknownSize", s.testUnknownSize)
 	t.Run("RoundTrip", s.testRoundTrip)
 	t.Run("Ranges", s.testRanges)
 	t.Run("Overwrite", s.testOverwrite)
