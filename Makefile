@@ -11,7 +11,7 @@ BENCH_HEAP ?= 2G
 BENCH_JSON ?= bench-results/bench.json
 BENCH_FLAGS ?=
 
-.PHONY: all build release run test test-unit check fuzz bench bench-quick cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop clean
+.PHONY: all build release run test test-unit screenshots check fuzz bench bench-quick cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop clean
 
 all: build
 
@@ -27,7 +27,7 @@ release:
 		-o $(RELEASE_DIR)/amphora-$(GOOS)-$(GOARCH) ./cmd/amphora
 	@$(RELEASE_DIR)/amphora-$(GOOS)-$(GOARCH) version 2>/dev/null || true
 
-## run: serve http://127.0.0.1:8080, starting a local Cassandra node unless CASSANDRA_HOSTS or CONFIG is set
+## run: serve http://127.0.0.1:8080 (web console on :9001), starting a local Cassandra node unless CASSANDRA_HOSTS or CONFIG is set
 run: build
 	@CASSANDRA_HOSTS="$(CASSANDRA_HOSTS)" BIN=$(BIN) scripts/run-local.sh
 
@@ -41,6 +41,13 @@ test: check
 ## test-unit: fast tests only (no Cassandra, no external clients)
 test-unit:
 	$(GO) test -race -count=1 -short ./...
+
+## screenshots: refresh the console screenshots the README shows (docs/console), with its browser test
+screenshots:
+	@scripts/test-deps.sh
+	@if [ -z "$(CASSANDRA_HOSTS)" ]; then scripts/cassandra.sh start; fi
+	AMPHORA_SCREENSHOTS=$(CURDIR)/docs/console CASSANDRA_HOSTS="$${CASSANDRA_HOSTS:-127.0.0.1:$${CASSANDRA_PORT:-9042}}" \
+		$(GO) test -count=1 -run '^TestConsole$$' ./integration/
 
 ## fuzz: every Go fuzz target for FUZZTIME each (default 1m; CI runs 10s each)
 FUZZTIME ?= 1m

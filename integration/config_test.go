@@ -50,6 +50,11 @@ type serverOptions struct {
 	// LifecycleDay and LifecycleInterval, when set, are lifecycle.day
 	// and lifecycle.interval (a day of seconds runs rules in a test).
 	LifecycleDay, LifecycleInterval time.Duration
+	// Console turns the web console on (startServer picks a free address
+	// for it: server.ConsoleAddr). ConsoleListen, when set, is the
+	// address configTOML writes.
+	Console       bool
+	ConsoleListen string
 }
 
 // testMasterKey seals the test servers' secrets (base64 of 32 bytes).
@@ -62,7 +67,7 @@ const testMasterKey = "dGVzdC1tYXN0ZXIta2V5LW9mLTMyLWJ5dGVzLWxvbmc="
 // moves its GC intent forward as it goes and fails when it cannot do so
 // in time), so it is not made so short that a busy 2-core machine trips it.
 func defaultOptions() serverOptions {
-	return serverOptions{BlockSize: 256 << 10, GCGrace: 10 * time.Second, Sweeper: true, SweepInterval: time.Second, Metrics: true}
+	return serverOptions{BlockSize: 256 << 10, GCGrace: 10 * time.Second, Sweeper: true, SweepInterval: time.Second, Metrics: true, Console: true}
 }
 
 // gcOptions are for tests that drive `amphora gc` themselves and wait for
@@ -118,6 +123,9 @@ sweeper = %t
 	}
 	if o.MetricsListen != "" {
 		fmt.Fprintf(&b, "\n[metrics]\nlisten = %q\n", o.MetricsListen)
+	}
+	if o.ConsoleListen != "" {
+		fmt.Fprintf(&b, "\n[console]\nlisten = %q\n", o.ConsoleListen)
 	}
 	if o.LifecycleDay > 0 {
 		fmt.Fprintf(&b, "\n[lifecycle]\nday = %q\ninterval = %q\n", o.LifecycleDay.String(), o.LifecycleInterval.String())

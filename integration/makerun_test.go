@@ -22,7 +22,7 @@ func TestMakeRunS3cfg(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(root, "scripts", "run-local.sh"))
-	cmd.Env = append(os.Environ(), "BANNER_ONLY=1", "LISTEN="+s.Addr, "METRICS_LISTEN="+s.MetricsAddr,
+	cmd.Env = append(os.Environ(), "BANNER_ONLY=1", "LISTEN="+s.Addr, "METRICS_LISTEN="+s.MetricsAddr, "CONSOLE_LISTEN="+s.ConsoleAddr,
 		"AMPHORA_ACCESS_KEY="+tenantA.AccessKey, "AMPHORA_SECRET_KEY="+tenantA.SecretKey)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -58,8 +58,8 @@ func TestMakeRunS3cfg(t *testing.T) {
 	c.run(t, "del", "s3://"+bucket+"/picture.jpg")
 	c.run(t, "rb", "s3://"+bucket)
 
-	// The metrics and health URLs it prints answer as printed.
-	for _, label := range []string{"metrics: ", "health: "} {
+	// The metrics, health and console URLs it prints answer as printed.
+	for _, label := range []string{"metrics: ", "health: ", "web console: "} {
 		i := strings.Index(banner, label)
 		if i < 0 {
 			t.Errorf("the banner has no %q:\n%s", label, banner)
@@ -72,6 +72,9 @@ func TestMakeRunS3cfg(t *testing.T) {
 		}
 		if label == "metrics: " && !strings.Contains(body, `amphora_s3_requests_total{code="200",op="PutObject"}`) {
 			t.Errorf("%s does not count the s3cmd put", url)
+		}
+		if label == "web console: " && !strings.Contains(body, "Amphora console") {
+			t.Errorf("%s is not the console's page", url)
 		}
 	}
 }

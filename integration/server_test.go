@@ -31,6 +31,9 @@ type server struct {
 	// MetricsAddr is the monitoring listener's (metrics, health checks),
 	// "" when Options.Metrics is off.
 	MetricsAddr string
+	// ConsoleAddr is the web console's listener, "" when
+	// Options.Console is off.
+	ConsoleAddr string
 	Hosts       []string
 	Keyspace    string
 	Options     serverOptions
@@ -63,8 +66,13 @@ func startServer(bin string, hosts []string, keyspace string, o serverOptions, d
 			return nil, err
 		}
 	}
+	for o.Console && (withMetrics.ConsoleListen == "" || withMetrics.ConsoleListen == addr || withMetrics.ConsoleListen == withMetrics.MetricsListen) {
+		if withMetrics.ConsoleListen, err = freeAddr(); err != nil {
+			return nil, err
+		}
+	}
 	s := &server{
-		Addr: addr, MetricsAddr: withMetrics.MetricsListen, Hosts: hosts, Keyspace: keyspace, Options: o, bin: bin,
+		Addr: addr, MetricsAddr: withMetrics.MetricsListen, ConsoleAddr: withMetrics.ConsoleListen, Hosts: hosts, Keyspace: keyspace, Options: o, bin: bin,
 		Config: filepath.Join(dir, "amphora.toml"), LogPath: filepath.Join(dir, "amphora.log"),
 	}
 	if err := os.WriteFile(s.Config, []byte(configTOML(addr, hosts, keyspace, withMetrics)), 0o600); err != nil {

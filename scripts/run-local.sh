@@ -8,6 +8,7 @@
 #
 # Environment: CONFIG, CASSANDRA_HOSTS (comma-separated), LISTEN (default 127.0.0.1:8080),
 # METRICS_LISTEN (metrics and health checks, default 127.0.0.1:9100),
+# CONSOLE_LISTEN (the web console, default 127.0.0.1:9001; empty: none),
 # DOMAIN (virtual-host domain, default localhost), BIN (default bin/amphora).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ fi
 
 LISTEN=${LISTEN:-127.0.0.1:8080}
 METRICS_LISTEN=${METRICS_LISTEN:-127.0.0.1:9100}
+CONSOLE_LISTEN=${CONSOLE_LISTEN-127.0.0.1:9001}
 DOMAIN=${DOMAIN:-localhost}
 
 # banner prints the endpoint, the keys and a ~/.s3cfg that s3cmd takes as
@@ -28,7 +30,8 @@ banner() {
 	cat <<BANNER
 
   Amphora S3 endpoint: http://$LISTEN   (config: .local/amphora.toml)
-  metrics: http://$METRICS_LISTEN/metrics   health: http://$METRICS_LISTEN/health/ready
+  metrics: http://$METRICS_LISTEN/metrics   health: http://$METRICS_LISTEN/health/ready${CONSOLE_LISTEN:+
+  web console: http://$CONSOLE_LISTEN   (sign in with the key pair below)}
   access key: $access_key
   secret key: $secret_key
 
@@ -105,6 +108,9 @@ block_size = "1MiB"
 
 [metrics]
 listen = "$METRICS_LISTEN"
+
+[console]
+listen = "$CONSOLE_LISTEN"
 
 [[credentials]]
 access_key = "$access_key"

@@ -12,8 +12,9 @@ import (
 )
 
 // This file is the client side: it signs requests and encodes aws-chunked
-// bodies the way the AWS SDKs do, for tests and tools. The server never
-// calls it.
+// bodies the way the AWS SDKs do, for tests and tools. The S3 frontend
+// never calls it; the web console (package console) signs its in-process
+// S3 requests and its pre-signed links with it.
 
 // chunkSign returns the signature of a chunk whose data hashes to dataHash.
 func chunkSign(r Result, prev, dataHash string) string {

@@ -25,6 +25,7 @@ type Config struct {
 	Accounts    AccountsConfig     `toml:"accounts"`
 	Metrics     MetricsConfig      `toml:"metrics"`
 	Lifecycle   LifecycleConfig    `toml:"lifecycle"`
+	Console     ConsoleConfig      `toml:"console"`
 	Credentials []CredentialConfig `toml:"credentials"`
 }
 
@@ -237,6 +238,7 @@ func defaults() Config {
 			MultipartMaxAge:   Duration{7 * 24 * time.Hour},
 		},
 		Lifecycle: LifecycleConfig{Worker: true, Interval: Duration{time.Hour}, Rate: 100, Day: Duration{24 * time.Hour}},
+		Console:   ConsoleConfig{SessionTTL: Duration{12 * time.Hour}},
 	}
 }
 
@@ -306,6 +308,7 @@ func (c Config) validate() []string {
 			}
 		}
 	}
+	p = append(p, c.Console.validate(c.Server, c.Metrics)...)
 	if c.Server.Region == "" {
 		add("server.region must not be empty")
 	}

@@ -172,6 +172,14 @@ func serve(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	con, err := startConsole(cfg, h, st, log)
+	if err != nil {
+		for _, l := range lns {
+			l.Close()
+		}
+		return err
+	}
+	defer con.close()
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout.Duration,
@@ -215,6 +223,7 @@ func serve(ctx context.Context, cfg Config) error {
 	mon.stop()
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.Duration)
 	defer cancel()
+	con.shutdown(sctx) // its requests are S3 requests served in-process
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Warn().Err(err).Msg("shutdown")
 	}
