@@ -59,11 +59,7 @@ FUZZ_TARGETS = ./policy:FuzzParse ./policy:FuzzWildcard ./frontend:FuzzPutBucket
 	./lifecycle:FuzzParseLifecycle \
 	./sigv2:FuzzVerify ./sigv2:FuzzVerifyPresigned ./sigv4:FuzzVerify ./sigv4:FuzzVerifyPresigned ./sigv4:FuzzChunkedReader
 fuzz:
-	@for t in $(FUZZ_TARGETS); do \
-		pkg=$${t%%:*}; name=$${t##*:}; \
-		echo "== fuzz $$pkg $$name ($(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
-	done
+	@GO=$(GO) FUZZTIME=$(FUZZTIME) scripts/fuzz.sh $(FUZZ_TARGETS)
 
 ## check: formatting and vet
 check:
