@@ -16,6 +16,7 @@ ARG TARGETOS=linux
 ARG TARGETARCH=amd64
 COPY --from=build /out/amphora-${TARGETOS}-${TARGETARCH} /usr/local/bin/amphora
 USER nonroot:nonroot
-EXPOSE 8080 9100
+# 8080 S3, 9100 metrics and health checks, 9001 the web console ([console] listen)
+EXPOSE 8080 9100 9001
 ENTRYPOINT ["/usr/local/bin/amphora"]
 CMD ["serve", "-config", "/etc/amphora/amphora.toml"]

@@ -11,7 +11,7 @@ BENCH_HEAP ?= 2G
 BENCH_JSON ?= bench-results/bench.json
 BENCH_FLAGS ?=
 
-.PHONY: all build release run test test-unit screenshots check fuzz bench bench-quick cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop clean
+.PHONY: all build release run test test-tls test-unit screenshots check fuzz bench bench-quick cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop clean
 
 all: build
 
@@ -37,6 +37,25 @@ test: check
 	@if [ -z "$(CASSANDRA_HOSTS)" ]; then scripts/cassandra.sh start; fi
 	CASSANDRA_HOSTS="$${CASSANDRA_HOSTS:-127.0.0.1:$${CASSANDRA_PORT:-9042}}" \
 		$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## test-tls: the s3cmd quick start over TLS (mutual) and a login to a Cassandra node of its own, started
+## on TLS_CASSANDRA_ADDR_OFFSET (127.0.0.4):TLS_CASSANDRA_PORT with CASSANDRA_TLS=1 CASSANDRA_CLIENT_AUTH=1
+## CASSANDRA_AUTH=1 and stopped by its pid afterwards; the usual node is left alone (docs/operations.md)
+TLS_CASSANDRA_HOME ?= $(if $(TMPDIR),$(TMPDIR),/tmp)/amphora-tls-cassandra
+TLS_CASSANDRA_ADDR_OFFSET ?= 3
+TLS_CASSANDRA_PORT ?= 9142
+TLS_CASSANDRA_HEAP ?= 768M
+test-tls:
+	@scripts/test-deps.sh
+	@export CASSANDRA_HOME_DIR=$(TLS_CASSANDRA_HOME) CASSANDRA_ADDR_OFFSET=$(TLS_CASSANDRA_ADDR_OFFSET) \
+		CASSANDRA_PORT=$(TLS_CASSANDRA_PORT) CASSANDRA_HEAP=$(TLS_CASSANDRA_HEAP) \
+		CASSANDRA_TLS=1 CASSANDRA_CLIENT_AUTH=1 CASSANDRA_AUTH=1; \
+	trap 'scripts/cassandra.sh stop' EXIT; \
+	scripts/cassandra.sh start || exit 1; \
+	eval "$$(scripts/cassandra.sh tls-env | sed 's/^/export /')"; \
+	AMPHORA_TLS_CASSANDRA_HOSTS=127.0.0.$$((1 + $(TLS_CASSANDRA_ADDR_OFFSET))):$(TLS_CASSANDRA_PORT) \
+	AMPHORA_TLS_CASSANDRA_USER=cassandra AMPHORA_TLS_CASSANDRA_PASSWORD=cassandra AMPHORA_TLS_CASSANDRA_CLIENT_AUTH=1 \
+		$(GO) test -race -count=1 -timeout 10m -run '^TestCassandraTLS$$' -v ./integration/
 
 ## test-unit: fast tests only (no Cassandra, no external clients)
 test-unit:

@@ -31,7 +31,7 @@ func ApplySchema(ctx context.Context, cfg Config) error {
 	}
 	sess, err := newCluster(st, "").CreateSession()
 	if err != nil {
-		return fmt.Errorf("connect to cassandra %v: %w", st.Hosts, err)
+		return fmt.Errorf("connect to cassandra %v: %w", st.Hosts, tlsHint(st.TLS, err))
 	}
 	defer sess.Close()
 	ks := st.Keyspace

@@ -23,9 +23,10 @@ func (k *blockSink) UnmarshalCQL(_ gocql.TypeInfo, data []byte) error {
 	return nil
 }
 
-// readBlock fetches block idx of r into buf and checks its length and
-// CRC-32C. A mismatch or a missing block wraps store.ErrCorrupt.
-func (s *Store) readBlock(ctx context.Context, r ref, idx int, buf []byte) ([]byte, error) {
+// readBlock fetches block idx of r into buf, checks its length and
+// CRC-32C (over the stored bytes) and opens it with codec. A mismatch, a
+// block failing authentication or a missing block wraps store.ErrCorrupt.
+func (s *Store) readBlock(ctx context.Context, r ref, codec blockCodec, idx int, buf []byte) ([]byte, error) {
 	sink := blockSink{b: buf[:0]}
 	var crc int32
 	err := s.query(ctx, `SELECT data, crc FROM blocks WHERE inode = ? AND idx = ?`, r.inode, idx).
@@ -36,14 +37,18 @@ func (s *Store) readBlock(ctx context.Context, r ref, idx int, buf []byte) ([]by
 	if err != nil {
 		return nil, fmt.Errorf("read block %d of inode %s: %w", idx, r.inode, err)
 	}
-	want := min(int64(r.blockSize), r.size-int64(idx)*int64(r.blockSize))
+	want := min(int64(r.blockSize), r.size-int64(idx)*int64(r.blockSize)) + int64(codec.overhead())
 	if int64(len(sink.b)) != want {
 		return nil, fmt.Errorf("read block %d of inode %s: %d bytes, want %d: %w", idx, r.inode, len(sink.b), want, store.ErrCorrupt)
 	}
 	if got := int32(crc32.Checksum(sink.b, castagnoli)); got != crc {
 		return nil, fmt.Errorf("read block %d of inode %s: crc32c %08x, stored %08x: %w", idx, r.inode, uint32(got), uint32(crc), store.ErrCorrupt)
 	}
-	return sink.b, nil
+	data, err := codec.open(idx, sink.b)
+	if err != nil {
+		return nil, fmt.Errorf("read block %d of inode %s: %w", idx, r.inode, err)
+	}
+	return data, nil
 }
 
 // deleteBlocks deletes the partitions of blocks [0, n) of inode.

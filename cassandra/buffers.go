@@ -48,13 +48,14 @@ func newBlockBuffers(st settings) *blockBuffers {
 		size:   st.BlockSize,
 		budget: pacing.NewBudget(st.MaxBlockBuffers, st.ClientStallCutoff, waitLimit(st)),
 	}
-	p.pool.New = func() any { b := make([]byte, st.BlockSize); return &b }
+	p.pool.New = func() any { b := make([]byte, st.BlockSize, st.BlockSize+maxCodecOverhead); return &b }
 	return p
 }
 
 // get returns a buffer of n bytes (n <= the configured block size, or a
-// larger block written under an older configuration), waiting for the
-// budget as described above.
+// larger block written under an older configuration), with room for a
+// codec's overhead (a sealed block) beyond them, waiting for the budget
+// as described above.
 func (p *blockBuffers) get(ctx context.Context, n int) (*blockBuf, error) {
 	h, err := p.budget.Acquire(ctx)
 	if err != nil {
@@ -64,7 +65,7 @@ func (p *blockBuffers) get(ctx context.Context, n int) (*blockBuf, error) {
 		return nil, err
 	}
 	if n > p.size {
-		return &blockBuf{b: make([]byte, n), hold: h}, nil
+		return &blockBuf{b: make([]byte, n, n+maxCodecOverhead), hold: h}, nil
 	}
 	ptr := p.pool.Get().(*[]byte)
 	return &blockBuf{b: (*ptr)[:n], ptr: ptr, hold: h}, nil

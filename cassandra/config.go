@@ -1,6 +1,7 @@
 package cassandra
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"sort"
@@ -67,8 +68,10 @@ type Config struct {
 	LocalDC           string // optional: prefer this datacenter's replicas
 	Username          string
 	Password          string
-	ConnectTimeout    time.Duration
-	Timeout           time.Duration // per query, client side
+	// TLS encrypts the connections to the nodes (tls.go).
+	TLS            TLS
+	ConnectTimeout time.Duration
+	Timeout        time.Duration // per query, client side
 	// Connections per Cassandra host (default 2, gocql's default; 1, 2
 	// and 4 measured alike: docs/benchmarks.md). Each multiplexes up to
 	// 32768 streams.
@@ -147,6 +150,7 @@ type settings struct {
 	consistency gocql.Consistency
 	serial      gocql.Consistency
 	sealer      sealer
+	tlsConfig   *tls.Config // nil: plain TCP
 }
 
 func (c Config) validate() (settings, error) {
@@ -225,6 +229,12 @@ func (c Config) validate() (settings, error) {
 		s.KeyCacheTTL = DefaultKeyCacheTTL
 	case s.KeyCacheTTL < 0:
 		s.KeyCacheTTL = 0
+	}
+	if (c.Username == "") != (c.Password == "") {
+		errs = append(errs, errors.New("username and password go together"))
+	}
+	if s.tlsConfig, err = c.TLS.config(); err != nil {
+		errs = append(errs, err)
 	}
 	if sl, err := newSealer(c.MasterKey); err != nil {
 		errs = append(errs, err)

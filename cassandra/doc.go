@@ -255,6 +255,27 @@
 // PUT in that window commits into the dead incarnation, like a PUT racing
 // DeleteBucket (above), and its rows are reclaimed by the sweeper.
 //
+// # SSE-C
+//
+// The blob layer (writeBlocks, the block reader, the manifest reader)
+// reads and writes every blob through a blockCodec (codec.go). A version
+// written with a customer key (store.PutInput.SSE) records only its SSE
+// record in the sse column (schema 0011; store.NewSSERecord: algorithm,
+// a random salt and HMAC-SHA256 of it under the key), never the key or its
+// MD5; a multipart row records its upload's, which every UploadPart's key
+// must match and which the completed version takes. Its blob is sealed
+// with AES-256-GCM under HKDF-SHA256(customer key, salt = inode, info
+// "amphora sse-c block"), the nonce being the block index (big-endian in
+// 12 bytes): the key is the blob's own, so a (key, nonce) pair never
+// repeats; each multipart part is a blob with its own inode and key. A
+// stored block is its plain bytes plus a 16-byte tag (buffers keep room
+// for it, so sealing and opening are in place), its CRC-32C covers the
+// stored bytes, and a block failing authentication wraps ErrCorrupt.
+// Inline bytes are sealed as one with the nonce of all 0xFF bytes. The
+// ETag is the MD5 of the stored bytes; Content-MD5 is checked against
+// the plain ones. ReadObject checks obj.SSEKey against the record before
+// reading anything (store.CheckSSE).
+//
 // # Versions
 //
 // A bucket's versioning state is one of its settings (never versioned,

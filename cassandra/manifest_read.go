@@ -104,7 +104,11 @@ func (s *Store) readManifest(ctx context.Context, obj store.Object, r ref, off, 
 				return nil, fmt.Errorf("read %q: manifest %s part %d at %d+%d, want byte %d: %w", obj.Key, r.inode, m.idx, m.start, m.size, pos, store.ErrCorrupt)
 			}
 			hi := min(end, m.start+m.size)
-			seg, err := newSegment(obj.Key, ref{inode: m.inode, blockSize: m.blockSize, size: m.size}, pos-m.start, hi-m.start)
+			codec, err := readCodec(r.sse, obj.SSEKey, m.inode) // each part is a blob of its own
+			if err != nil {
+				return nil, err
+			}
+			seg, err := newSegment(obj.Key, ref{inode: m.inode, blockSize: m.blockSize, size: m.size}, codec, pos-m.start, hi-m.start)
 			if err != nil {
 				return nil, err
 			}

@@ -50,7 +50,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, in store.CompleteIn
 		return store.Object{}, err
 	}
 	row := versionRow{version: s.newVersion(), inode: manifest, owner: rec.owner, meta: rec.meta, uploadID: rec.id, acl: rec.acl, tags: rec.tags,
-		lock: rec.lock, versioned: b.versioningEnabled()}
+		lock: rec.lock, versioned: b.versioningEnabled(), sse: rec.sse}
 	if l, _ := store.DecodeLock(rec.lock); l.Retention.IsZero() {
 		// No retention of its own: the bucket's default, as of the
 		// completion.

@@ -39,6 +39,7 @@ type uploadRecord struct {
 	lock      string // store.Lock.Encode: the object's, once completed
 	manifest  gocql.UUID
 	version   gocql.UUID
+	sse       string // store.NewSSERecord: every part is sealed under the customer key
 }
 
 func (r uploadRecord) public() store.Upload {
@@ -46,7 +47,8 @@ func (r uploadRecord) public() store.Upload {
 	tags, _ := store.DecodeTags(r.tags)
 	lock, _ := store.DecodeLock(r.lock)
 	return store.Upload{Lock: lock, Bucket: r.bucket, Key: r.key, UploadID: r.id.String(), Owner: r.owner,
-		Initiated: r.initiated.UTC(), Meta: r.meta, ChecksumAlgorithm: r.algorithm, ChecksumType: r.typ, ACL: acl, Tags: tags}
+		Initiated: r.initiated.UTC(), Meta: r.meta, ChecksumAlgorithm: r.algorithm, ChecksumType: r.typ, ACL: acl, Tags: tags,
+		SSE: r.sse}
 }
 
 // readRecord reads upload id's row; serial reads go through Paxos, so
@@ -56,13 +58,13 @@ func (s *Store) readRecord(ctx context.Context, id gocql.UUID, serial bool) (upl
 	var key []byte
 	q := s.query(ctx, `SELECT bucket_id, bucket, key, state, owner, initiated, checksum_algorithm, checksum_type,
 		content_type, content_encoding, content_disposition, content_language, cache_control, expires, user_meta,
-		manifest, version, acl, tags, lock FROM multipart WHERE upload_id = ?`, id).Idempotent(true)
+		manifest, version, acl, tags, lock, sse FROM multipart WHERE upload_id = ?`, id).Idempotent(true)
 	if serial {
 		q = q.Consistency(s.cfg.serial)
 	}
 	err := q.Scan(&r.bucketID, &r.bucket, &key, &r.state, &r.owner, &r.initiated, &r.algorithm, &r.typ,
 		&r.meta.ContentType, &r.meta.ContentEncoding, &r.meta.ContentDisposition, &r.meta.ContentLanguage,
-		&r.meta.CacheControl, &r.meta.Expires, &r.meta.User, &r.manifest, &r.version, &r.acl, &r.tags, &r.lock)
+		&r.meta.CacheControl, &r.meta.Expires, &r.meta.User, &r.manifest, &r.version, &r.acl, &r.tags, &r.lock, &r.sse)
 	if errors.Is(err, gocql.ErrNotFound) {
 		return r, false, nil
 	}
@@ -135,7 +137,11 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, in store.CreateUpload
 	if err != nil {
 		return store.Upload{}, err
 	}
-	r := uploadRecord{id: s.newVersion(), bucketID: b.id, bucket: b.name, key: in.Key, state: stateOpen,
+	sse, err := store.NewSSERecord(in.SSE)
+	if err != nil {
+		return store.Upload{}, fmt.Errorf("create upload of %q: %w", in.Key, err)
+	}
+	r := uploadRecord{sse: sse, id: s.newVersion(), bucketID: b.id, bucket: b.name, key: in.Key, state: stateOpen,
 		owner: in.Owner, algorithm: in.ChecksumAlgorithm, typ: in.ChecksumType, meta: in.Meta, acl: in.ACL.Encode(), tags: in.Tags.Encode(),
 		lock: in.Lock.Encode()}
 	r.initiated = r.id.Time().Truncate(time.Millisecond)
@@ -152,10 +158,10 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, in store.CreateUpload
 	existing := map[string]any{}
 	applied, err := s.query(ctx, `INSERT INTO multipart (upload_id, bucket_id, bucket, key, state, owner, initiated,
 		checksum_algorithm, checksum_type, content_type, content_encoding, content_disposition, content_language,
-		cache_control, expires, user_meta, acl, tags, lock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+		cache_control, expires, user_meta, acl, tags, lock, sse) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
 		r.id, b.id, b.name, []byte(in.Key), stateOpen, in.Owner, r.initiated, r.algorithm, r.typ,
 		m.ContentType, m.ContentEncoding, m.ContentDisposition, m.ContentLanguage, m.CacheControl, m.Expires, m.User,
-		orUnset(r.acl), orUnset(r.tags), orUnset(r.lock)).
+		orUnset(r.acl), orUnset(r.tags), orUnset(r.lock), orUnset(r.sse)).
 		SerialConsistency(s.cfg.serial).MapScanCAS(existing)
 	if err != nil {
 		return store.Upload{}, fmt.Errorf("create upload of %q: %w", in.Key, err)
@@ -255,10 +261,17 @@ func (s *Store) UploadPart(ctx context.Context, in store.PartInput) (store.Part,
 	if err != nil {
 		return store.Part{}, err
 	}
+	if err := store.CheckSSE(rec.sse, in.SSE); err != nil {
+		return store.Part{}, fmt.Errorf("part %d of upload %s: %w", in.PartNumber, in.UploadID, err)
+	}
 	if in.Body == nil {
 		in.Body = bytes.NewReader(nil)
 	}
 	inode, err := randomUUID()
+	if err != nil {
+		return store.Part{}, err
+	}
+	codec, err := newCodec(in.SSE, inode) // each part is a blob of its own: its own key
 	if err != nil {
 		return store.Part{}, err
 	}
@@ -268,7 +281,7 @@ func (s *Store) UploadPart(ctx context.Context, in store.PartInput) (store.Part,
 	if err := s.enqueue(ctx, intent); err != nil {
 		return store.Part{}, fmt.Errorf("record part intent: %w", err)
 	}
-	sum, written, _, err := s.writeBlocks(ctx, inode, in.Body, in.Size, intent)
+	sum, etag, written, _, err := s.writeBlocks(ctx, inode, codec, in.Body, in.Size, intent)
 	if err == nil && in.ContentMD5 != nil && !bytes.Equal(sum, in.ContentMD5) {
 		err = fmt.Errorf("part %d: md5 %x, client sent %x: %w", in.PartNumber, sum, in.ContentMD5, store.ErrBadDigest)
 	}
@@ -286,7 +299,7 @@ func (s *Store) UploadPart(ctx context.Context, in store.PartInput) (store.Part,
 		s.abandon(intent, written)
 		return store.Part{}, err
 	}
-	p.etag = hex.EncodeToString(sum)
+	p.etag = hex.EncodeToString(etag)
 	if attempted, err := s.commitPart(ctx, rec, p, intent); err != nil {
 		if !attempted {
 			s.abandon(intent, written)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/crc32"
 	"io"
 	"maps"
@@ -32,8 +33,12 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if in.Body == nil {
 		in.Body = bytes.NewReader(nil)
 	}
+	sse, err := store.NewSSERecord(in.SSE)
+	if err != nil {
+		return store.Object{}, fmt.Errorf("put %q: %w", in.Key, err)
+	}
 	if in.Size != store.UnknownSize && in.Size <= int64(s.cfg.InlineSize) {
-		if obj, done, err := s.putInline(ctx, b, in); done {
+		if obj, done, err := s.putInline(ctx, b, in, sse); done {
 			return obj, err
 		}
 	}
@@ -42,6 +47,11 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 		return store.Object{}, fmt.Errorf("allocate inode: %w", err)
 	}
 	row := s.newRow(b, in, inode, s.cfg.BlockSize)
+	row.sse = sse
+	codec, err := newCodec(in.SSE, inode)
+	if err != nil {
+		return store.Object{}, fmt.Errorf("put %q: %w", in.Key, err)
+	}
 
 	// Intent first: from here on a crash leaves nothing the sweeper cannot
 	// find. (Empty objects get one too: the sweeper also repairs listings.)
@@ -57,7 +67,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if !cond.set() {
 		early = s.readEarly(ctx, b, in.Key, row) // overlaps the block writes
 	}
-	sum, written, size, err := s.writeBlocks(ctx, inode, in.Body, in.Size, intent)
+	sum, etag, written, size, err := s.writeBlocks(ctx, inode, codec, in.Body, in.Size, intent)
 	row.size = size
 	if err == nil && in.ContentMD5 != nil && !bytes.Equal(sum, in.ContentMD5) {
 		err = fmt.Errorf("put %q: md5 %x, client sent %x: %w", in.Key, sum, in.ContentMD5, store.ErrBadDigest)
@@ -71,7 +81,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 		s.abandon(intent, written)
 		return store.Object{}, err
 	}
-	row.etag = hex.EncodeToString(sum)
+	row.etag = hex.EncodeToString(etag)
 
 	if err := s.lockAndCommit(ctx, b, in.Key, &row, intent, written, cond, early); err != nil {
 		return store.Object{}, err
@@ -287,17 +297,26 @@ func (s *Store) commit(ctx context.Context, b bucketInfo, key string, row *versi
 const unknownSizeBlocks = 8
 
 // writeBlocks streams size bytes of body (store.UnknownSize: to its end,
-// at most store.MaxObjectSize) into blocks of inode and returns the MD5
-// of the bytes, how many block writes were started and the size. Each block
+// at most store.MaxObjectSize) into blocks of inode, each sealed by codec,
+// and returns the MD5 of the bytes, the ETag's digest (that MD5 for the
+// plain codec, else the MD5 of the stored bytes, which tells nothing of
+// the plain ones), how many block writes were started and the size. Each block
 // is read from the body into a buffer of the process budget (buffers.go);
 // only once it is full does it take a slot for its INSERT, so a client
 // that stops sending holds its one buffer and no slot. At most
 // BlocksInFlight blocks of one request are in the air at once.
-func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reader, size int64, intent *gcEntry) (sum []byte, started int, total int64, err error) {
+func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, codec blockCodec, body io.Reader, size int64, intent *gcEntry) (sum, etag []byte, started int, total int64, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	h, release := s.md5.get()
 	defer release()
+	sealed := codec.overhead() > 0
+	var hs hash.Hash // MD5 of the stored bytes, when they differ
+	if sealed {
+		var releaseStored func()
+		hs, releaseStored = s.md5.get()
+		defer releaseStored()
+	}
 	var (
 		sem      = make(chan struct{}, s.cfg.BlocksInFlight)
 		wg       sync.WaitGroup
@@ -375,6 +394,10 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reade
 		}
 		idx := started
 		started++
+		if sealed {
+			buf.b = codec.seal(idx, buf.b) // in place: buffers have room for the tag
+			hs.Write(buf.b)
+		}
 		wg.Add(1)
 		go func() {
 			defer func() { s.releaseSlot(); done(); wg.Done() }()
@@ -390,15 +413,19 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, body io.Reade
 		// The body's failure is the cause even when a block write saw the
 		// context cancelled first: net/http cancels the request's context
 		// as soon as reading its connection fails (a client that hangs up).
-		return nil, started, total, readErr
+		return nil, nil, started, total, readErr
 	}
 	if firstErr != nil {
-		return nil, started, total, firstErr
+		return nil, nil, started, total, firstErr
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, started, total, fmt.Errorf("write blocks: %w", err)
+		return nil, nil, started, total, fmt.Errorf("write blocks: %w", err)
 	}
-	return h.Sum(nil), started, total, nil
+	sum = h.Sum(nil)
+	if !sealed {
+		return sum, sum, started, total, nil
+	}
+	return sum, hs.Sum(nil), started, total, nil
 }
 
 // readBlock fills b from a body of unknown size; end reports that the

@@ -21,17 +21,22 @@ import (
 // objects"). A conditional PUT takes the usual path, under the key lock.
 // done is false, with nothing read, when the batch would exceed
 // InlineBatchLimit (a long key, large metadata): blocks then.
-func (s *Store) putInline(ctx context.Context, b bucketInfo, in store.PutInput) (obj store.Object, done bool, err error) {
+func (s *Store) putInline(ctx context.Context, b bucketInfo, in store.PutInput, sse string) (obj store.Object, done bool, err error) {
 	inode, err := randomUUID()
 	if err != nil {
 		return store.Object{}, true, fmt.Errorf("allocate inode: %w", err)
 	}
 	row := s.newRow(b, in, inode, 0)
+	row.sse = sse
+	stored := in.Size
+	if in.SSE != nil {
+		stored += gcmOverhead
+	}
 	// The entry names the inode and version only: it can be built (and
 	// sized) before the bytes are read.
 	entry := s.newEntry(kindUpload, b, in.Key, row)
 	cond := condition{ifNoneMatch: in.IfNoneMatch, ifMatch: in.IfMatch}
-	if !cond.set() && inlineBatchBytes(b, in.Key, row, entry, in.Size, in.ChecksumAlgorithm != "") > s.cfg.InlineBatchLimit {
+	if !cond.set() && inlineBatchBytes(b, in.Key, row, entry, stored, in.ChecksumAlgorithm != "") > s.cfg.InlineBatchLimit {
 		return store.Object{}, false, nil
 	}
 	obj, err = s.storeInline(ctx, b, in, row, entry, cond)
@@ -51,6 +56,16 @@ func (s *Store) storeInline(ctx context.Context, b bucketInfo, in store.PutInput
 		if row.checksum, err = in.Verify(); err != nil {
 			return store.Object{}, fmt.Errorf("put %q: verify: %w", in.Key, err)
 		}
+	}
+	if in.SSE != nil {
+		// Sealed under the inode's key; the ETag is the MD5 of the stored
+		// bytes, which tells nothing of the plain ones.
+		codec, err := newCodec(in.SSE, row.inode)
+		if err != nil {
+			return store.Object{}, fmt.Errorf("put %q: %w", in.Key, err)
+		}
+		row.data = codec.seal(inlineIdx, row.data)
+		sum = md5.Sum(row.data)
 	}
 	row.etag = hex.EncodeToString(sum[:])
 	// The version is taken once the body is in, so that of two PUTs of
@@ -99,13 +114,22 @@ func readSmall(in store.PutInput) ([]byte, error) {
 }
 
 // readInline serves bytes [off, end) of an inline version after checking
-// that its bytes still match their length and MD5 (the ETag).
-func readInline(key string, r ref, off, end int64) (io.ReadCloser, error) {
-	if int64(len(r.data)) != r.size {
+// that its stored bytes still match their length and MD5 (the ETag), and
+// opening them with codec.
+func readInline(key string, r ref, codec blockCodec, off, end int64) (io.ReadCloser, error) {
+	if int64(len(r.data)) != r.size+int64(codec.overhead()) {
 		return nil, fmt.Errorf("read %q: inline version %s holds %d bytes, want %d: %w", key, r.version, len(r.data), r.size, store.ErrCorrupt)
 	}
 	if sum := md5.Sum(r.data); hex.EncodeToString(sum[:]) != r.etag {
 		return nil, fmt.Errorf("read %q: inline version %s: md5 %x, etag %s: %w", key, r.version, sum, r.etag, store.ErrCorrupt)
 	}
-	return io.NopCloser(bytes.NewReader(r.data[off:end])), nil
+	plain := r.data
+	if codec.overhead() > 0 {
+		var err error // opened in a copy: r.data is shared by every reader of the Object
+		plain, err = codec.open(inlineIdx, bytes.Clone(r.data))
+		if err != nil {
+			return nil, fmt.Errorf("read %q: inline version %s: %w", key, r.version, err)
+		}
+	}
+	return io.NopCloser(bytes.NewReader(plain[off:end])), nil
 }

@@ -23,6 +23,9 @@ func (s *Store) ReadObject(ctx context.Context, obj store.Object, off, n int64) 
 			return nil, err
 		}
 	}
+	if err := store.CheckSSE(r.sse, obj.SSEKey); err != nil {
+		return nil, fmt.Errorf("read %q: %w", obj.Key, err)
+	}
 	if off < 0 || off > r.size {
 		return nil, fmt.Errorf("read %q: offset %d outside 0..%d", obj.Key, off, r.size)
 	}
@@ -36,10 +39,14 @@ func (s *Store) ReadObject(ctx context.Context, obj store.Object, off, n int64) 
 	if r.parts > 0 {
 		return s.readManifest(ctx, obj, r, off, end)
 	}
-	if r.blockSize == 0 {
-		return readInline(obj.Key, r, off, end)
+	codec, err := readCodec(r.sse, obj.SSEKey, r.inode)
+	if err != nil {
+		return nil, fmt.Errorf("read %q: %w", obj.Key, err)
 	}
-	seg, err := newSegment(obj.Key, r, off, end)
+	if r.blockSize == 0 {
+		return readInline(obj.Key, r, codec, off, end)
+	}
+	seg, err := newSegment(obj.Key, r, codec, off, end)
 	if err != nil {
 		return nil, err
 	}
@@ -50,21 +57,23 @@ func (s *Store) ReadObject(ctx context.Context, obj store.Object, off, n int64) 
 	}), nil
 }
 
-// segment is the blocks of one inode a read delivers: first..last,
-// dropping skip bytes of the first and keeping end bytes of the last.
+// segment is the blocks of one inode (one blob) a read delivers:
+// first..last, dropping skip bytes of the first and keeping end bytes of
+// the last (plain bytes: codec opens each block).
 type segment struct {
 	ref         ref
+	codec       blockCodec
 	first, last int
 	skip, end   int
 }
 
 // newSegment covers bytes [off, end) of r's blocks, 0 <= off < end <= size.
-func newSegment(key string, r ref, off, end int64) (*segment, error) {
+func newSegment(key string, r ref, codec blockCodec, off, end int64) (*segment, error) {
 	bs := int64(r.blockSize)
 	if bs <= 0 || bs > MaxBlockSize {
 		return nil, fmt.Errorf("read %q: block size %d: %w", key, bs, store.ErrCorrupt)
 	}
-	return &segment{ref: r, first: int(off / bs), last: int((end - 1) / bs),
+	return &segment{ref: r, codec: codec, first: int(off / bs), last: int((end - 1) / bs),
 		skip: int(off % bs), end: int(end - (end-1)/bs*bs)}, nil
 }
 
@@ -192,7 +201,7 @@ func (br *blockReader) prefetch() {
 				if f.err = br.s.acquireSlot(br.ctx); f.err != nil {
 					return
 				}
-				f.data, f.err = br.s.readBlock(br.ctx, f.seg.ref, f.idx, f.buf.b)
+				f.data, f.err = br.s.readBlock(br.ctx, f.seg.ref, f.seg.codec, f.idx, f.buf.b)
 				br.s.releaseSlot()
 				f.took = time.Since(start)
 			}()

@@ -52,7 +52,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if missing := keyspaceMissing(ctx, st); missing != nil {
 			return nil, missing
 		}
-		return nil, fmt.Errorf("connect to cassandra %v: %w", st.Hosts, err)
+		return nil, fmt.Errorf("connect to cassandra %v: %w", st.Hosts, tlsHint(st.TLS, err))
 	}
 	s := &Store{cfg: st, sess: sess, log: st.Logger, slots: make(chan struct{}, st.MaxBlocksInFlight), buffers: newBlockBuffers(st)}
 	s.buckets.ttl = st.BucketCacheTTL
@@ -105,6 +105,11 @@ func newCluster(st settings, keyspace string) *gocql.ClusterConfig {
 	}
 	if st.Username != "" {
 		c.Authenticator = gocql.PasswordAuthenticator{Username: st.Username, Password: st.Password}
+	}
+	if st.tlsConfig != nil {
+		// The tls.Config decides what is verified (tls.go); gocql's
+		// EnableHostVerification would override a skipped name check.
+		c.SslOpts = &gocql.SslOptions{Config: st.tlsConfig}
 	}
 	fallback := gocql.RoundRobinHostPolicy()
 	if st.LocalDC != "" {

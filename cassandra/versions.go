@@ -50,6 +50,9 @@ type versionRow struct {
 	// S3 id is its timeuuid); otherwise it is a null version. marker: a
 	// delete marker (schema 0008).
 	versioned, marker bool
+	// sse is the version's SSE-C record (store.NewSSERecord; schema
+	// 0011): its blocks, or inline bytes, are sealed (codec.go).
+	sse string
 }
 
 // versionBaseCols are the columns a version's row is written with, but
@@ -59,18 +62,18 @@ type versionRow struct {
 const (
 	versionBaseCols = `version, inode, size, block_size, etag, owner, created,
 	content_type, content_encoding, content_disposition, content_language, cache_control, expires, user_meta,
-	checksum_algorithm, checksum_type, checksum, parts, upload_id, acl, tags, versioned, marker, lock`
+	checksum_algorithm, checksum_type, checksum, parts, upload_id, acl, tags, versioned, marker, lock, sse`
 	versionCols       = versionBaseCols + `, acls, tag_sets, retentions, legal_holds`
 	versionDataCols   = versionCols + `, data`
 	versionInsertCols = versionBaseCols + `, data`
-	versionMarks      = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+	versionMarks      = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 )
 
 func (r *versionRow) dest() []any {
 	return []any{&r.version, &r.inode, &r.size, &r.blockSize, &r.etag, &r.owner, &r.created,
 		&r.meta.ContentType, &r.meta.ContentEncoding, &r.meta.ContentDisposition, &r.meta.ContentLanguage,
 		&r.meta.CacheControl, &r.meta.Expires, &r.meta.User,
-		&r.checksum.Algorithm, &r.checksum.Type, &r.checksum.Value, &r.parts, &r.uploadID, &r.acl, &r.tags, &r.versioned, &r.marker, &r.lock,
+		&r.checksum.Algorithm, &r.checksum.Type, &r.checksum.Value, &r.parts, &r.uploadID, &r.acl, &r.tags, &r.versioned, &r.marker, &r.lock, &r.sse,
 		&r.acls, &r.tagSets, &r.retentions, &r.legalHolds}
 }
 
@@ -135,7 +138,7 @@ func (r *versionRow) values() []any {
 		m.ContentType, orUnset(m.ContentEncoding), orUnset(m.ContentDisposition), orUnset(m.ContentLanguage),
 		orUnset(m.CacheControl), orUnset(m.Expires), user,
 		orUnset(r.checksum.Algorithm), orUnset(r.checksum.Type), orUnset(r.checksum.Value), orUnset(r.parts), upload,
-		orUnset(r.acl), orUnset(r.tags), orUnset(r.versioned), orUnset(r.marker), orUnset(r.lock), data}
+		orUnset(r.acl), orUnset(r.tags), orUnset(r.versioned), orUnset(r.marker), orUnset(r.lock), orUnset(r.sse), data}
 }
 
 // orUnset binds v, or leaves its column unwritten when v is the zero value
@@ -166,7 +169,7 @@ func (r versionRow) blocks() int {
 
 func (r versionRow) ref() ref {
 	return ref{version: r.version, inode: r.inode, blockSize: r.blockSize, size: r.size, parts: r.parts,
-		etag: r.etag, data: r.data}
+		etag: r.etag, data: r.data, sse: r.sse}
 }
 
 // s3ID is the version's id as S3 shows it.
@@ -182,7 +185,7 @@ func (r versionRow) object(bucket, key string) store.Object {
 		Bucket: bucket, Key: key, VersionID: r.s3ID(), DeleteMarker: r.marker,
 		Size: r.size, ETag: r.etag, LastModified: r.created, Owner: r.owner,
 		Meta: r.meta, Parts: r.parts, Checksum: r.checksum, Ref: r.ref(), ACL: r.effectiveACL(), Tags: r.effectiveTags(),
-		Lock: r.effectiveLock(),
+		Lock: r.effectiveLock(), SSE: r.sse,
 	}
 }
 
@@ -197,6 +200,8 @@ type ref struct {
 	// An inline version (blockSize 0, parts 0): its bytes and their MD5.
 	etag string
 	data []byte
+	// sse is the version's SSE-C record: reading needs the key.
+	sse string
 }
 
 // versionRows reads the version rows of key, newest first; limit 0 reads all.

@@ -90,6 +90,15 @@ func (s *server) sourceObject(r *http.Request) (store.Object, store.Bucket, erro
 	if obj.DeleteMarker {
 		return store.Object{}, b, errInvalidRequest.withMessage("The source of a copy request may not specifically refer to a delete marker by version id.")
 	}
+	// An SSE-C source is read with its key, from the copy-source headers.
+	key, err := s.sseKey(r, true)
+	if err != nil {
+		return store.Object{}, b, err
+	}
+	if err := store.CheckSSE(obj.SSE, key); err != nil {
+		return store.Object{}, b, err
+	}
+	obj.SSEKey = key
 	if err := expectedOwner(r.Header.Get("X-Amz-Source-Expected-Bucket-Owner"), b); err != nil {
 		return store.Object{}, b, err
 	}
@@ -129,7 +138,7 @@ func (s *server) copyBody(ctx context.Context, src store.Object, off, n int64, p
 	}
 	defer rc.Close()
 	var sum []byte
-	if off == 0 && n == src.Size && src.Parts == 0 {
+	if off == 0 && n == src.Size && src.Parts == 0 && src.SSE == "" { // an SSE-C ETag is no MD5 of the bytes
 		if b, err := hex.DecodeString(src.ETag); err == nil && len(b) == 16 {
 			sum = b
 		}
@@ -178,7 +187,11 @@ func (s *server) copyObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if src.Bucket == ri.addr.Bucket && src.Key == ri.addr.Key && directive != "REPLACE" {
+	sse, err := s.sseKey(r, false)
+	if err != nil {
+		return err
+	}
+	if src.Bucket == ri.addr.Bucket && src.Key == ri.addr.Key && directive != "REPLACE" && sse == nil && src.SSE == "" {
 		return errInvalidRequest.withMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
 	if src.Size > maxPutSize {
@@ -213,6 +226,7 @@ func (s *server) copyObject(w http.ResponseWriter, r *http.Request) error {
 		Meta:        meta,
 		IfNoneMatch: conds.ifNoneMatch,
 		IfMatch:     conds.ifMatch,
+		SSE:         sse,
 	}
 	// The bytes are the source's, so a whole-object checksum of them
 	// still holds. A COMPOSITE one describes the source's parts, which
@@ -237,7 +251,7 @@ func (s *server) copyObject(w http.ResponseWriter, r *http.Request) error {
 			ChecksumType: obj.Checksum.Type,
 			mpChecksums:  mpChecksumsOf(obj.Checksum),
 		}
-		doc.hdrs = copySourceHeader(srcBucket, src)
+		doc.hdrs = append(copySourceHeader(srcBucket, src), sseFields(sse)...)
 		if ri.bucket.Versioned() {
 			doc.hdrs = append(doc.hdrs, field{"X-Amz-Version-Id", obj.VersionID})
 		}
@@ -296,7 +310,12 @@ func (s *server) uploadPartCopy(w http.ResponseWriter, r *http.Request) error {
 	if rng.n > store.MaxPartSize {
 		return errCopyTooLarge
 	}
+	sse, err := s.sseKey(r, false)
+	if err != nil {
+		return err
+	}
 	in := store.PartInput{
+		SSE:        sse,
 		Bucket:     ri.addr.Bucket,
 		Key:        ri.addr.Key,
 		UploadID:   uploadID,
@@ -315,7 +334,7 @@ func (s *server) uploadPartCopy(w http.ResponseWriter, r *http.Request) error {
 			return nil, uploadError(err, uploadID)
 		}
 		return copyPartResult{
-			hdrs:         copySourceHeader(srcBucket, src),
+			hdrs:         append(copySourceHeader(srcBucket, src), sseFields(sse)...),
 			LastModified: xmlTime(part.LastModified),
 			ETag:         `"` + part.ETag + `"`,
 			mpChecksums:  mpChecksumsOf(part.Checksum),

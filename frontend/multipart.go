@@ -181,7 +181,12 @@ func (s *server) createMultipartUpload(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
+	sse, err := s.sseKey(r, false)
+	if err != nil {
+		return err
+	}
 	up, err := s.store.CreateMultipartUpload(r.Context(), store.CreateUploadInput{
+		SSE:               sse,
 		Bucket:            ri.addr.Bucket,
 		Key:               ri.addr.Key,
 		Owner:             owner,
@@ -199,6 +204,7 @@ func (s *server) createMultipartUpload(w http.ResponseWriter, r *http.Request) e
 		w.Header().Set("x-amz-checksum-algorithm", alg)
 		w.Header().Set("x-amz-checksum-type", typ)
 	}
+	setSSEHeaders(w.Header(), sse)
 	writeXML(w, http.StatusOK, initiateMultipartUploadResult{Bucket: ri.addr.Bucket, Key: ri.addr.Key, UploadID: up.UploadID})
 	return nil
 }
@@ -236,7 +242,12 @@ func (s *server) uploadPart(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	sse, err := s.sseKey(r, false)
+	if err != nil {
+		return err
+	}
 	part, err := s.store.UploadPart(r.Context(), store.PartInput{
+		SSE:        sse,
 		Bucket:     ri.addr.Bucket,
 		Key:        ri.addr.Key,
 		UploadID:   uploadID,
@@ -252,6 +263,7 @@ func (s *server) uploadPart(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
 	h.Set("ETag", `"`+part.ETag+`"`)
 	setPartChecksumHeader(h, part.Checksum)
+	setSSEHeaders(h, sse)
 	h.Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
 	return nil

@@ -51,7 +51,12 @@ func (s *server) putObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	sse, err := s.sseKey(r, false)
+	if err != nil {
+		return err
+	}
 	obj, err := s.store.PutObject(r.Context(), store.PutInput{
+		SSE:               sse,
 		Bucket:            ri.addr.Bucket,
 		Key:               ri.addr.Key,
 		Owner:             owner,
@@ -73,6 +78,7 @@ func (s *server) putObject(w http.ResponseWriter, r *http.Request) error {
 	setChecksumHeaders(w.Header(), obj.Checksum)
 	setVersionHeader(w.Header(), ri.bucket, obj.VersionID)
 	s.setExpiration(w.Header(), r, ri.bucket, obj)
+	setSSEHeaders(w.Header(), sse)
 	w.Header().Set("ETag", `"`+obj.ETag+`"`)
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
@@ -108,6 +114,15 @@ func (s *server) serveObject(w http.ResponseWriter, r *http.Request, body bool) 
 	ri := info(r)
 	obj := *ri.object // read by authorize
 	h := w.Header()
+	// An SSE-C object's metadata and bytes need its key (a HEAD too).
+	sse, err := s.sseKey(r, false)
+	if err != nil {
+		return err
+	}
+	if err := store.CheckSSE(obj.SSE, sse); err != nil {
+		return err
+	}
+	obj.SSEKey = sse
 	switch c, name := evalConditions(r.Header, obj.ETag, obj.LastModified); c {
 	case condFailed:
 		return errPreconditionFailed.with(field{"Condition", name})
@@ -136,6 +151,7 @@ func (s *server) serveObject(w http.ResponseWriter, r *http.Request, body bool) 
 	if !partial && strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
 		setChecksumHeaders(h, obj.Checksum)
 	}
+	setSSEHeaders(h, sse)
 	applyOverrides(h, ri.query)
 	h.Set("Content-Length", strconv.FormatInt(rng.n, 10))
 	status := http.StatusOK

@@ -34,6 +34,10 @@ func (s *server) postObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	sse, err := s.sseKey(r, false) // the form's fields are r.Header here
+	if err != nil {
+		return err
+	}
 	body, size, err := up.form.openFile()
 	if err != nil {
 		return err
@@ -90,12 +94,14 @@ func (s *server) postObject(w http.ResponseWriter, r *http.Request) error {
 		Body:              p.body,
 		Verify:            verify,
 		ChecksumAlgorithm: string(p.alg),
+		SSE:               sse,
 	})
 	if err != nil {
 		return err
 	}
 	h := w.Header()
 	setChecksumHeaders(h, obj.Checksum)
+	setSSEHeaders(h, sse)
 	setVersionHeader(h, ri.bucket, obj.VersionID)
 	etag := `"` + obj.ETag + `"`
 	h.Set("ETag", etag)

@@ -364,7 +364,7 @@ func TestPostFields(t *testing.T) {
 		code   string
 	}{
 		{[]formField{{"x-amz-server-side-encryption", "AES256"}}, 501, "NotImplemented"},
-		{[]formField{{"x-amz-server-side-encryption-customer-algorithm", "AES256"}}, 501, "NotImplemented"},
+		{[]formField{{"x-amz-server-side-encryption-customer-algorithm", "AES256"}}, 400, "InvalidRequest"}, // SSE-C over plain HTTP
 		{[]formField{{"x-amz-website-redirect-location", "/x"}}, 501, "NotImplemented"},
 		{[]formField{{"x-amz-storage-class", "GLACIER"}}, 400, "InvalidStorageClass"},
 		{[]formField{{"x-amz-storage-class", "STANDARD"}}, 204, ""},

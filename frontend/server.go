@@ -68,6 +68,10 @@ type Options struct {
 	// x-amz-expiration header is computed (lifecycle.go): it must be the
 	// lifecycle worker's. 0 means S3's, 24h; tests run a day in seconds.
 	LifecycleDay time.Duration
+	// AllowSSECOverHTTP accepts SSE-C keys on requests that did not come
+	// over TLS (AWS refuses them): for tests, or behind a TLS-terminating
+	// proxy on a trusted network.
+	AllowSSECOverHTTP bool
 }
 
 // server is the handler New returns.
@@ -97,6 +101,7 @@ type server struct {
 	clientMinRate    int64
 	defaultOwnership string
 	metrics          *metrics // nil: none
+	sseOverHTTP      bool     // Options.AllowSSECOverHTTP
 }
 
 // New checks opts and returns the S3 API handler. It lists every problem
@@ -123,6 +128,7 @@ func New(opts Options) (http.Handler, error) {
 		clientMinRate:    opts.ClientMinRate,
 		defaultOwnership: opts.DefaultObjectOwnership,
 		lifecycleClock:   lifecycle.Clock{Day: opts.LifecycleDay},
+		sseOverHTTP:      opts.AllowSSECOverHTTP,
 	}
 	if s.lifecycleClock.Day == 0 {
 		s.lifecycleClock = lifecycle.DefaultClock

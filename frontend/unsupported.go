@@ -46,17 +46,12 @@ var featureHeaders = []featureHeader{
 	// Storage classes: STANDARD only.
 	{name: "X-Amz-Storage-Class", ops: writeOps, ok: func(v string) bool { return v == "STANDARD" },
 		err: errInvalidStorageClass.withMessage("The storage class you specified is not valid: this endpoint stores STANDARD only")},
-	// Server-side encryption (issue: SSE-C, SSE-S3, SSE-KMS).
+	// Server-side encryption with S3's or KMS keys (issue 14: SSE-S3,
+	// SSE-KMS); SSE-C is supported (sse.go).
 	{name: "X-Amz-Server-Side-Encryption", ops: slices.Concat(writeOps, []string{"UploadPart"})},
 	{name: "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", ops: writeOps},
 	{name: "X-Amz-Server-Side-Encryption-Context", ops: writeOps},
 	{name: "X-Amz-Server-Side-Encryption-Bucket-Key-Enabled", ops: writeOps},
-	{name: "X-Amz-Server-Side-Encryption-Customer-Algorithm", ops: everyOp},
-	{name: "X-Amz-Server-Side-Encryption-Customer-Key", ops: everyOp},
-	{name: "X-Amz-Server-Side-Encryption-Customer-Key-Md5", ops: everyOp},
-	{name: "X-Amz-Copy-Source-Server-Side-Encryption-Customer-Algorithm", ops: everyOp},
-	{name: "X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key", ops: everyOp},
-	{name: "X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key-Md5", ops: everyOp},
 	// Static website redirects.
 	{name: "X-Amz-Website-Redirect-Location", ops: writeOps},
 	{name: "X-Amz-Mfa", ops: everyOp},

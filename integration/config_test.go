@@ -143,9 +143,12 @@ display_name = %q
 }
 
 // serverExtra is the optional part of [server]: the HTTPS listener and
-// trust_forwarded_host, written only when a test asks for them.
+// trust_forwarded_host, written only when a test asks for them, and
+// allow_sse_c_over_http, always.
 func serverExtra(o serverOptions) string {
 	var b strings.Builder
+	// The test servers speak plain HTTP; the SSE-C tests need keys on it.
+	b.WriteString("allow_sse_c_over_http = true\n")
 	if o.TLSListen != "" {
 		fmt.Fprintf(&b, "tls_listen = %q\ntls_cert = %q\ntls_key = %q\n", o.TLSListen, o.TLSCert, o.TLSKey)
 	}

@@ -5,6 +5,8 @@
 #   scripts/cassandra.sh stop    stop node N by its pid (SIGTERM, then SIGKILL after a timeout)
 #   scripts/cassandra.sh status  print whether node N answers CQL
 #   scripts/cassandra.sh fetch   only fetch the jars
+#   scripts/cassandra.sh tls-env print the CA and client certificate files of a
+#                                CASSANDRA_TLS=1 node (AMPHORA_TLS_CASSANDRA_* lines)
 #   scripts/cassandra.sh ring-start / ring-stop
 #                                a three-node ring on 127.0.0.1-3 (data under
 #                                ~/.local/share/amphora/cassandra-ring unless
@@ -15,12 +17,25 @@
 #   CASSANDRA_VERSION    5.0.8
 #   CASSANDRA_CACHE      ~/.cache/amphora       jars go to $CASSANDRA_CACHE/cassandra-$VERSION/lib
 #   CASSANDRA_HOME_DIR   ~/.local/share/amphora/cassandra   per-node data, logs, pid, yaml
-#   CASSANDRA_NODE       1        node number; node N binds 127.0.0.N (a ring is nodes 1..3)
+#   CASSANDRA_NODE       1        node number; node N binds 127.0.0.(N+offset) (a ring is nodes 1..3)
 #   CASSANDRA_NODES      1        ring size used for tokens and seeds (1 or 3)
+#   CASSANDRA_ADDR_OFFSET 0       added to the node number in its address: 3 puts a
+#                                 single node on 127.0.0.4, 10 a ring on 127.0.0.11-13,
+#                                 beside the usual node or ring (give it its own
+#                                 CASSANDRA_HOME_DIR); a single node is its own seed,
+#                                 a ring's seed is its node 1
 #   CASSANDRA_PORT       9042     CQL port
 #   CASSANDRA_HEAP       1G       -Xms/-Xmx
 #   CASSANDRA_START_TIMEOUT 180   seconds to wait for CQL
 #   CASSANDRA_BENCH      unset    when 1: benchmark settings (raise request in-flight limits)
+#   CASSANDRA_TLS        unset    when 1: client_encryption_options on, with a throwaway CA,
+#                                 node certificates (SAN IP 127.0.0.x, localhost) and a client
+#                                 certificate made with openssl and keytool under
+#                                 $CASSANDRA_HOME_DIR/tls (shared by a ring's nodes; kept
+#                                 across restarts; `tls-env` prints the settings)
+#   CASSANDRA_CLIENT_AUTH unset   when 1 (with CASSANDRA_TLS): require_client_auth
+#   CASSANDRA_AUTH       unset    when 1: PasswordAuthenticator; the default superuser
+#                                 cassandra / cassandra is created at startup
 set -euo pipefail
 
 VERSION=${CASSANDRA_VERSION:-5.0.8}
@@ -28,12 +43,15 @@ CACHE=${CASSANDRA_CACHE:-$HOME/.cache/amphora}
 LIB=$CACHE/cassandra-$VERSION/lib
 NODE=${CASSANDRA_NODE:-1}
 NODES=${CASSANDRA_NODES:-1}
-ADDR=127.0.0.$NODE
+OFFSET=${CASSANDRA_ADDR_OFFSET:-0}
+ADDR=127.0.0.$((NODE + OFFSET))
 PORT=${CASSANDRA_PORT:-9042}
 HEAP=${CASSANDRA_HEAP:-1G}
 TIMEOUT=${CASSANDRA_START_TIMEOUT:-180}
 BASE=${CASSANDRA_HOME_DIR:-$HOME/.local/share/amphora/cassandra}
 DIR=$BASE/node$NODE
+TLSDIR=$BASE/tls
+TLS_PASS=amphora-test
 PIDFILE=$DIR/cassandra.pid
 
 die() { echo "cassandra.sh: $*" >&2; exit 1; }
@@ -106,6 +124,29 @@ write_conf() {
 		extra="native_transport_max_request_data_in_flight_per_ip: 2GiB
 native_transport_max_request_data_in_flight: 2GiB"
 	fi
+	# A single node is its own seed, so that one beside another single
+	# node never gossips with it; a ring's seed is its node 1.
+	local seed=$ADDR
+	[ "$NODES" != 1 ] && seed=127.0.0.$((1 + OFFSET))
+	if [ "${CASSANDRA_TLS:-}" = 1 ]; then
+		local client_auth=false
+		[ "${CASSANDRA_CLIENT_AUTH:-}" = 1 ] && client_auth=true
+		extra="$extra
+client_encryption_options:
+  enabled: true
+  optional: false
+  keystore: $TLSDIR/node$NODE.p12
+  keystore_password: $TLS_PASS
+  truststore: $TLSDIR/truststore.p12
+  truststore_password: $TLS_PASS
+  store_type: PKCS12
+  require_client_auth: $client_auth"
+	fi
+	if [ "${CASSANDRA_AUTH:-}" = 1 ]; then
+		extra="$extra
+authenticator: PasswordAuthenticator
+role_manager: CassandraRoleManager"
+	fi
 	cat >"$DIR/conf/cassandra.yaml" <<EOF
 cluster_name: amphora-local
 num_tokens: 1
@@ -118,7 +159,7 @@ commitlog_sync_period: 10000ms
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "127.0.0.1:7000"
+      - seeds: "$seed:7000"
 listen_address: $ADDR
 rpc_address: $ADDR
 native_transport_port: $PORT
@@ -147,6 +188,55 @@ EOF
 EOF
 }
 
+# tls_files makes, once, the throwaway CA (ca.pem, ca.key), the client
+# certificate (client.pem, client.key), the truststore holding the CA and
+# this node's keystore (node$NODE.p12: a certificate for its address).
+tls_files() {
+	command -v openssl >/dev/null 2>&1 || die "openssl not found (Debian: apt-get install -y openssl)"
+	command -v keytool >/dev/null 2>&1 || die "keytool not found: it comes with the JDK 17"
+	mkdir -p "$TLSDIR"
+	(
+		cd "$TLSDIR"
+		umask 077
+		if [ ! -f ca.pem ]; then
+			openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=amphora throwaway test CA" \
+				-keyout ca.key -out ca.pem 2>/dev/null || die "openssl: CA"
+			rm -f truststore.p12 client.pem node*.p12
+		fi
+		if [ ! -f truststore.p12 ]; then
+			keytool -importcert -noprompt -alias amphora-ca -file ca.pem -keystore truststore.p12 \
+				-storetype PKCS12 -storepass "$TLS_PASS" >/dev/null 2>&1 || die "keytool: truststore"
+		fi
+		if [ ! -f client.pem ]; then
+			openssl req -newkey rsa:2048 -nodes -subj "/CN=amphora" -keyout client.key -out client.csr 2>/dev/null &&
+				printf 'extendedKeyUsage=clientAuth\n' >client.ext &&
+				openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+					-extfile client.ext -out client.pem 2>/dev/null || die "openssl: client certificate"
+			rm -f client.csr client.ext
+		fi
+		if [ ! -f "node$NODE.p12" ] || ! grep -qx "$ADDR" "node$NODE.addr" 2>/dev/null; then
+			openssl req -newkey rsa:2048 -nodes -subj "/CN=$ADDR" -keyout "node$NODE.key" -out "node$NODE.csr" 2>/dev/null &&
+				printf 'subjectAltName=IP:%s,DNS:localhost,DNS:node%s.amphora.test\nextendedKeyUsage=serverAuth,clientAuth\n' \
+					"$ADDR" "$NODE" >"node$NODE.ext" &&
+				openssl x509 -req -in "node$NODE.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+					-extfile "node$NODE.ext" -out "node$NODE.pem" 2>/dev/null &&
+				openssl pkcs12 -export -name "node$NODE" -in "node$NODE.pem" -inkey "node$NODE.key" -certfile ca.pem \
+					-out "node$NODE.p12" -passout "pass:$TLS_PASS" || die "openssl: node $NODE certificate"
+			echo "$ADDR" >"node$NODE.addr"
+			rm -f "node$NODE.csr" "node$NODE.ext"
+		fi
+		chmod 644 ca.pem client.pem
+	)
+}
+
+# tls_env prints the settings a client needs for the node(s) under $BASE.
+tls_env() {
+	[ -f "$TLSDIR/ca.pem" ] || die "no TLS files in $TLSDIR: start with CASSANDRA_TLS=1"
+	echo "AMPHORA_TLS_CASSANDRA_CA=$TLSDIR/ca.pem"
+	echo "AMPHORA_TLS_CASSANDRA_CERT=$TLSDIR/client.pem"
+	echo "AMPHORA_TLS_CASSANDRA_KEY=$TLSDIR/client.key"
+}
+
 start() {
 	# One start at a time per node: two JVMs on one data directory corrupt
 	# it (seen when two test runs started the node at the same moment).
@@ -161,6 +251,7 @@ start() {
 	fi
 	need_java
 	fetch
+	if [ "${CASSANDRA_TLS:-}" = 1 ]; then tls_files; fi
 	write_conf
 	: >"$DIR/logs/system.log"
 	local cpus
@@ -177,6 +268,7 @@ start() {
 		-Dcassandra.logdir="$DIR/logs"
 		-Dlogback.configurationFile="$DIR/conf/logback.xml"
 		-Dcassandra.skip_wait_for_gossip_to_settle=0
+		-Dcassandra.superuser_setup_delay_ms=0
 		--add-exports java.base/jdk.internal.misc=ALL-UNNAMED
 		--add-exports java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED
 		--add-exports java.management/com.sun.jmx.remote.security=ALL-UNNAMED
@@ -218,6 +310,35 @@ start() {
 		waited=$((waited + 1))
 	done
 	echo "cassandra.sh: node $NODE up on $ADDR:$PORT after ${waited}s (pid $pid)"
+	# With PasswordAuthenticator a login works once the default superuser
+	# exists; a ring's node 1 alone may not own its row yet.
+	if [ "${CASSANDRA_AUTH:-}" = 1 ] && [ "$NODES" = 1 ]; then wait_superuser "$BASE" "$DIR/logs/system.log"; fi
+	if [ "${CASSANDRA_TLS:-}" = 1 ]; then
+		echo "cassandra.sh: TLS on (require_client_auth: ${CASSANDRA_CLIENT_AUTH:-0}); client files:"
+		tls_env | sed 's/^/  /'
+	fi
+}
+
+# wait_superuser waits until one of the logs (after the folder $1) says
+# the default superuser role was created; a restart does not log it again,
+# so the first success leaves a mark in $1.
+wait_superuser() {
+	local mark=$1/.superuser-created waited=0
+	shift
+	if [ -f "$mark" ]; then
+		echo "cassandra.sh: PasswordAuthenticator on: superuser cassandra / cassandra"
+		return 0
+	fi
+	until grep -q "Created default superuser role" "$@" 2>/dev/null; do
+		if [ "$waited" -ge 60 ]; then
+			echo "cassandra.sh: no 'Created default superuser role' in the log after 60s (logins may fail until it is)" >&2
+			return 0
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+	: >"$mark"
+	echo "cassandra.sh: PasswordAuthenticator on: superuser cassandra / cassandra"
 }
 
 stop() {
@@ -251,12 +372,14 @@ ring() {
 	local action=$1 nodes
 	nodes="1 2 3"
 	[ "$action" = stop ] && nodes="3 2 1"
+	local home=${CASSANDRA_HOME_DIR:-$HOME/.local/share/amphora/cassandra-ring}
 	for n in $nodes; do
-		CASSANDRA_HOME_DIR=${CASSANDRA_HOME_DIR:-$HOME/.local/share/amphora/cassandra-ring} \
-			CASSANDRA_NODES=3 CASSANDRA_NODE=$n "$0" "$action"
+		CASSANDRA_HOME_DIR=$home CASSANDRA_NODES=3 CASSANDRA_NODE=$n "$0" "$action"
 	done
 	if [ "$action" = start ]; then
-		echo "cassandra.sh: ring up: hosts = [\"127.0.0.1\", \"127.0.0.2\", \"127.0.0.3\"] (SimpleSnitch datacenter: datacenter1)"
+		if [ "${CASSANDRA_AUTH:-}" = 1 ]; then wait_superuser "$home" "$home"/node*/logs/system.log; fi
+		local a=$((1 + OFFSET))
+		echo "cassandra.sh: ring up: hosts = [\"127.0.0.$a:$PORT\", \"127.0.0.$((a + 1)):$PORT\", \"127.0.0.$((a + 2)):$PORT\"] (SimpleSnitch datacenter: datacenter1)"
 	fi
 }
 
@@ -267,5 +390,6 @@ ring-stop) ring stop ;;
 stop) stop ;;
 status) status ;;
 fetch) need_java; fetch ;;
-*) echo "usage: $0 start|stop|status|fetch|ring-start|ring-stop" >&2; exit 2 ;;
+tls-env) tls_env ;;
+*) echo "usage: $0 start|stop|status|fetch|tls-env|ring-start|ring-stop" >&2; exit 2 ;;
 esac

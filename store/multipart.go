@@ -86,6 +86,9 @@ type CreateUploadInput struct {
 	// ChecksumAlgorithm requested for the parts ("" for none) and the type
 	// of the object's checksum ("COMPOSITE" or "FULL_OBJECT").
 	ChecksumAlgorithm, ChecksumType string
+	// SSE, when set, encrypts every part (and so the object) with this
+	// customer key; each UploadPart must give the same key.
+	SSE *SSE
 }
 
 // Upload is a multipart upload in progress.
@@ -97,6 +100,8 @@ type Upload struct {
 	Tags                            Tags
 	Lock                            Lock
 	ChecksumAlgorithm, ChecksumType string
+	// SSE is the upload's SSE-C record (NewSSERecord), "" for none.
+	SSE string
 }
 
 // PartInput is one UploadPart request.
@@ -107,6 +112,8 @@ type PartInput struct {
 	ContentMD5            []byte
 	Body                  io.Reader
 	Verify                func() (Checksum, error) // as in PutInput
+	// SSE is the customer key, which must be the upload's (CheckSSE).
+	SSE *SSE
 }
 
 // Part is one uploaded part.

@@ -86,6 +86,8 @@ type Objects interface {
 	// a GET whose lookup and read straddle a PUT still reads whole bytes.
 	// Memory held is bounded by the blocks in flight, not by n.
 	// A block whose stored checksum does not match fails the read.
+	// obj.SSEKey must be the customer key of an object stored with one
+	// (CheckSSE: ErrSSEKeyRequired, ErrSSEKeyMismatch, ErrSSENotEncrypted).
 	ReadObject(ctx context.Context, obj Object, off, n int64) (io.ReadCloser, error)
 
 	// DeleteObject deletes key as S3 does without a version id: in a
@@ -182,6 +184,13 @@ type Object struct {
 	// Lock is what protects the version in force: its retention and
 	// legal hold as last set, else as its write gave them.
 	Lock Lock
+	// SSE is the version's SSE-C record (NewSSERecord): "" for a version
+	// stored without a customer key. Its bytes can then only be read with
+	// SSEKey set (CheckSSE).
+	SSE string
+	// SSEKey is the customer key a reader gives ReadObject for a version
+	// stored with one; set by the caller, never returned by a store.
+	SSEKey *SSE
 
 	// Ref locates the bytes for ReadObject. It belongs to the store that
 	// returned the Object; other packages only carry it back.
@@ -227,6 +236,8 @@ type PutInput struct {
 	// Lock is the new version's retention and legal hold (the frontend
 	// applies the bucket's default retention).
 	Lock Lock
+	// SSE, when set, encrypts the bytes with this customer key (SSE-C).
+	SSE *SSE
 }
 
 // Checksum is an additional object checksum as S3 names it.

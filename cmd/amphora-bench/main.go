@@ -68,6 +68,10 @@ type options struct {
 	sweeper     bool
 	skipMatrix  bool
 	profileDir  string // CPU and allocation profiles of PUT and GET cells
+	// metricsAB runs only the PUT and GET cells, with the monitoring
+	// listener on and off in turn (metrics_ab.go).
+	metricsAB       bool
+	metricsABRounds int // measured runs of each side
 }
 
 func main() {
@@ -124,6 +128,8 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.sweeper, "sweeper", false, "run amphora's background sweeper (nothing comes due within a run: gc_grace is 15m)")
 	fs.StringVar(&o.profileDir, "profile", "", "write pprof CPU and allocation profiles of Amphora's PUT and GET cells to this directory")
 	fs.BoolVar(&o.skipMatrix, "skip-matrix", false, "skip the size x concurrency matrix (raw and HTTP)")
+	fs.BoolVar(&o.metricsAB, "metrics-ab", false, "only compare PUT and GET with the metrics listener on and off (same binary, runs on, off, off, on per cell; e.g. -sizes 4KiB -conc 8)")
+	fs.IntVar(&o.metricsABRounds, "metrics-ab-rounds", 2, "with -metrics-ab: measured runs of each side per cell (order on, off, off, on, on, off...)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -272,6 +278,17 @@ func run(ctx context.Context, o options) (err error) {
 	// The listing comes first: the matrix leaves gigabytes of blocks that
 	// Cassandra compacts for minutes, which would be measured along with
 	// the listing.
+	if o.metricsAB {
+		rep.MetricsAB, err = runMetricsAB(ctx, o, env)
+		rep.Seconds = time.Since(start).Seconds()
+		rep.print(os.Stdout)
+		if o.jsonPath != "" {
+			if werr := rep.writeJSON(o.jsonPath); werr != nil && err == nil {
+				err = werr
+			}
+		}
+		return err
+	}
 	if o.listKeys > 0 {
 		if rep.Listing, err = runListing(ctx, o, env); err != nil {
 			return err

@@ -25,6 +25,7 @@ type Report struct {
 	Listing   *ListingResult  `json:"listing,omitempty"`
 	Versions  *VersionsResult `json:"versions,omitempty"`
 	Versioned bool            `json:"versioned_matrix,omitempty"` // the matrix ran in a versioned bucket
+	MetricsAB []MetricsAB     `json:"metrics_ab,omitempty"`       // -metrics-ab
 	Targets   []Target        `json:"targets"`
 }
 
@@ -192,6 +193,17 @@ func (r *Report) print(w io.Writer) {
 				c.SizeLabel, c.Conc, c.Op, c.Ops, c.OpsPerSec, mbs, c.P50Ms, c.P99Ms, ratio, c.Errors)
 		}
 		tw.Flush()
+		fmt.Fprintln(w)
+	}
+	if len(r.MetricsAB) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "size\tconc\top\ton ops/s\toff ops/s\ton/off\ton p50 ms\toff p50 ms\truns\tscrapes\twithin 3%\t")
+		for _, a := range r.MetricsAB {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%.1f\t%.1f\t%.3f\t%.2f\t%.2f\t%d+%d\t%d\t%t\t\n", a.SizeLabel, a.Conc, a.Op, a.OnOps, a.OffOps, a.Ratio,
+				a.OnP50Ms, a.OffP50Ms, len(a.On), len(a.Off), a.Scrapes, a.Ratio >= 0.97 && a.Ratio <= 1.03)
+		}
+		tw.Flush()
+		fmt.Fprintln(w, "(metrics on: [metrics] listen set and /metrics scraped every second; runs in the order on, off, off, on..., after one unmeasured run of each)")
 		fmt.Fprintln(w)
 	}
 	if s := r.RSS; s != nil {

@@ -175,6 +175,11 @@ display_name = "amphora-bench"
 
 // startServer runs `amphora serve` on a free port and waits until it listens.
 func (e *env) startServer(ctx context.Context, o options, name string) (*server, error) {
+	return e.startServerWith(ctx, o, name, "")
+}
+
+// startServerWith is startServer with extra TOML appended to the config.
+func (e *env) startServerWith(ctx context.Context, o options, name, extra string) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -188,7 +193,7 @@ func (e *env) startServer(ctx context.Context, o options, name string) (*server,
 		}
 	}
 	cfg := filepath.Join(e.dir, name+".toml")
-	if err := os.WriteFile(cfg, []byte(e.configTOML(o, addr, debug)), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(e.configTOML(o, addr, debug)+extra), 0o600); err != nil {
 		return nil, err
 	}
 	s := &server{addr: addr, debug: debug, log: filepath.Join(e.dir, name+".log"), done: make(chan struct{})}

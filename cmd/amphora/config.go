@@ -75,6 +75,9 @@ type ServerConfig struct {
 	TrustForwardedHost bool     `toml:"trust_forwarded_host"`
 	DebugListen        string   `toml:"debug_listen"` // pprof; "" for none
 	ShutdownTimeout    Duration `toml:"shutdown_timeout"`
+	// AllowSSECOverHTTP accepts SSE-C keys on plain HTTP requests (AWS
+	// refuses them with 400): for tests, or behind a TLS-terminating proxy.
+	AllowSSECOverHTTP bool `toml:"allow_sse_c_over_http"`
 	// ReadHeaderTimeout bounds reading a request's line and headers.
 	ReadHeaderTimeout Duration `toml:"read_header_timeout"`
 	// IdleTimeout closes keep-alive connections idle this long.
@@ -95,19 +98,54 @@ type LogConfig struct {
 
 // CassandraConfig says how to reach the ring and how to lay out the keyspace.
 type CassandraConfig struct {
-	Hosts             []string          `toml:"hosts"`
-	Keyspace          string            `toml:"keyspace"`
-	Consistency       string            `toml:"consistency"`
-	SerialConsistency string            `toml:"serial_consistency"`
-	LocalDatacenter   string            `toml:"local_datacenter"`
-	Username          string            `toml:"username"`
-	Password          string            `toml:"password"`
-	ConnectTimeout    Duration          `toml:"connect_timeout"`
-	Timeout           Duration          `toml:"timeout"`
-	Connections       int               `toml:"connections"`
-	ProtocolVersion   int               `toml:"protocol_version"`
-	ApplySchema       bool              `toml:"apply_schema"`
-	Replication       ReplicationConfig `toml:"replication"`
+	Hosts             []string           `toml:"hosts"`
+	Keyspace          string             `toml:"keyspace"`
+	Consistency       string             `toml:"consistency"`
+	SerialConsistency string             `toml:"serial_consistency"`
+	LocalDatacenter   string             `toml:"local_datacenter"`
+	Username          string             `toml:"username"`
+	Password          string             `toml:"password"`
+	PasswordEnv       string             `toml:"password_env"`
+	TLS               CassandraTLSConfig `toml:"tls"`
+	ConnectTimeout    Duration           `toml:"connect_timeout"`
+	Timeout           Duration           `toml:"timeout"`
+	Connections       int                `toml:"connections"`
+	ProtocolVersion   int                `toml:"protocol_version"`
+	ApplySchema       bool               `toml:"apply_schema"`
+	Replication       ReplicationConfig  `toml:"replication"`
+}
+
+// CassandraTLSConfig encrypts the connections to the nodes (their
+// client_encryption_options).
+type CassandraTLSConfig struct {
+	Enabled    bool   `toml:"enabled"`
+	CAFile     string `toml:"ca_file"`     // PEM CA bundle; "" = system roots
+	CertFile   string `toml:"cert_file"`   // client certificate (require_client_auth)
+	KeyFile    string `toml:"key_file"`    // its key
+	ServerName string `toml:"server_name"` // name every node's certificate carries; "" = the host dialed
+	// VerifyHost checks that each node's certificate is for the name or
+	// address dialed (or server_name); the chain is verified either way.
+	VerifyHost bool `toml:"verify_host"`
+}
+
+// cassandraPasswordEnv is the environment variable that, when set, holds
+// the Cassandra password (cassandra.password_env names another one).
+const cassandraPasswordEnv = "AMPHORA_CASSANDRA_PASSWORD"
+
+// password is the Cassandra password in force: the variable named by
+// password_env, else AMPHORA_CASSANDRA_PASSWORD, else the file's.
+func (cs CassandraConfig) password() (string, error) {
+	if cs.PasswordEnv != "" {
+		v := os.Getenv(cs.PasswordEnv)
+		if v == "" {
+			return "", fmt.Errorf("cassandra.password_env names %s, which is unset or empty", cs.PasswordEnv)
+		}
+		return v, nil
+	}
+	if v := os.Getenv(cassandraPasswordEnv); v != "" {
+		return v, nil
+	}
+	return cs.Password, nil
 }
 
 // ReplicationConfig is the keyspace replication used by schema apply.
@@ -223,6 +261,7 @@ func defaults() Config {
 			Connections:       2,
 			ProtocolVersion:   4,
 			Replication:       ReplicationConfig{Class: "NetworkTopologyStrategy"},
+			TLS:               CassandraTLSConfig{VerifyHost: true},
 		},
 		Storage: StorageConfig{
 			BlockSize:         1 << 20,
@@ -371,9 +410,17 @@ func (c Config) validate() []string {
 	if cs.ConnectTimeout.Duration <= 0 || cs.Timeout.Duration <= 0 {
 		add("cassandra.connect_timeout and cassandra.timeout must be positive")
 	}
-	if (cs.Username == "") != (cs.Password == "") {
-		add("cassandra.username and cassandra.password go together")
+	if cs.Password != "" && cs.PasswordEnv != "" {
+		add("cassandra.password and cassandra.password_env are both set: keep one")
 	}
+	if pw, err := cs.password(); err != nil {
+		add("%v", err)
+	} else if cs.Username != "" && pw == "" {
+		add("cassandra.username needs a password (cassandra.password, cassandra.password_env or %s)", cassandraPasswordEnv)
+	} else if cs.Username == "" && (cs.Password != "" || cs.PasswordEnv != "") {
+		add("cassandra.password (or password_env) is set but cassandra.username is empty")
+	}
+	p = append(p, cs.TLS.validate()...)
 	switch cs.Replication.Class {
 	case "NetworkTopologyStrategy":
 		if len(cs.Replication.Datacenters) == 0 {
@@ -460,6 +507,38 @@ func (c Config) validate() []string {
 		if len(cr.SecretKey) > 0 && len(cr.SecretKey) < 16 {
 			add("credentials[%d]: secret_key must be at least 16 characters", i)
 		}
+	}
+	return p
+}
+
+// validate lists the problems of [cassandra.tls]; the files' contents
+// are parsed when the store opens.
+func (t CassandraTLSConfig) validate() []string {
+	var p []string
+	files := []struct{ key, path string }{{"ca_file", t.CAFile}, {"cert_file", t.CertFile}, {"key_file", t.KeyFile}}
+	if !t.Enabled {
+		for _, f := range files {
+			if f.path != "" {
+				p = append(p, fmt.Sprintf("cassandra.tls.%s is set but cassandra.tls.enabled is false", f.key))
+			}
+		}
+		return p
+	}
+	for _, f := range files {
+		if f.path == "" {
+			continue
+		}
+		if fi, err := os.Stat(f.path); err != nil {
+			p = append(p, fmt.Sprintf("cassandra.tls.%s: %v", f.key, err))
+		} else if fi.IsDir() {
+			p = append(p, fmt.Sprintf("cassandra.tls.%s %q is a directory, not a PEM file", f.key, f.path))
+		}
+	}
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		p = append(p, "cassandra.tls.cert_file and cassandra.tls.key_file go together (a client certificate and its key)")
+	}
+	if !t.VerifyHost && t.ServerName != "" {
+		p = append(p, "cassandra.tls.server_name is set but cassandra.tls.verify_host is false: the name would not be checked")
 	}
 	return p
 }

@@ -17,9 +17,14 @@ import (
 )
 
 // storeConfig maps the file's Cassandra and storage sections onto the
-// store's typed options.
+// store's typed options (the password from the environment in force:
+// loadConfig has checked it).
 func storeConfig(c Config) cassandra.Config {
 	cs := c.Cassandra
+	password, _ := cs.password()
+	if cs.Username == "" {
+		password = ""
+	}
 	return cassandra.Config{
 		Hosts:             cs.Hosts,
 		Keyspace:          cs.Keyspace,
@@ -27,11 +32,19 @@ func storeConfig(c Config) cassandra.Config {
 		SerialConsistency: strings.ToUpper(cs.SerialConsistency),
 		LocalDC:           cs.LocalDatacenter,
 		Username:          cs.Username,
-		Password:          cs.Password,
-		ConnectTimeout:    cs.ConnectTimeout.Duration,
-		Timeout:           cs.Timeout.Duration,
-		Connections:       cs.Connections,
-		ProtocolVersion:   cs.ProtocolVersion,
+		Password:          password,
+		TLS: cassandra.TLS{
+			Enabled:              cs.TLS.Enabled,
+			CAFile:               cs.TLS.CAFile,
+			CertFile:             cs.TLS.CertFile,
+			KeyFile:              cs.TLS.KeyFile,
+			ServerName:           cs.TLS.ServerName,
+			SkipHostVerification: !cs.TLS.VerifyHost,
+		},
+		ConnectTimeout:  cs.ConnectTimeout.Duration,
+		Timeout:         cs.Timeout.Duration,
+		Connections:     cs.Connections,
+		ProtocolVersion: cs.ProtocolVersion,
 		Replication: cassandra.Replication{
 			Class:       cs.Replication.Class,
 			DataCenters: cs.Replication.Datacenters,
@@ -107,6 +120,9 @@ func serve(ctx context.Context, cfg Config) error {
 	sc := storeConfig(cfg)
 	sc.Logger = log.With().Str("component", "cassandra").Logger()
 	sc.Observer = mon.observer()
+	if t := cfg.Cassandra.TLS; t.Enabled && !t.VerifyHost {
+		log.Warn().Msg("cassandra.tls.verify_host = false: node certificates are checked against the CA but not for the host they are for")
+	}
 	if cfg.Cassandra.ApplySchema {
 		if err := cassandra.ApplySchema(ctx, sc); err != nil {
 			return fmt.Errorf("apply schema: %w", err)
@@ -136,6 +152,7 @@ func serve(ctx context.Context, cfg Config) error {
 		Region:                 cfg.Server.Region,
 		VirtualHostDomains:     cfg.Server.VirtualHostDomains,
 		TrustForwardedHost:     cfg.Server.TrustForwardedHost,
+		AllowSSECOverHTTP:      cfg.Server.AllowSSECOverHTTP,
 		Logger:                 log,
 		ClientTimeout:          cfg.Server.ClientTimeout.Duration,
 		ClientMinRate:          int64(cfg.Server.ClientMinRate),

@@ -53,9 +53,14 @@ func (s *Store) CreateMultipartUpload(ctx context.Context, in store.CreateUpload
 	if err != nil {
 		return store.Upload{}, err
 	}
+	sse, err := store.NewSSERecord(in.SSE)
+	if err != nil {
+		return store.Upload{}, err
+	}
 	u := &upload{info: store.Upload{
 		Bucket: in.Bucket, Key: in.Key, UploadID: id, Owner: in.Owner, Initiated: now(),
 		Meta: in.Meta, ChecksumAlgorithm: in.ChecksumAlgorithm, ChecksumType: in.ChecksumType, ACL: in.ACL, Tags: in.Tags.Sorted(), Lock: in.Lock,
+		SSE: sse,
 	}, parts: make(map[int]*part)}
 	u.info.Meta.User = cloneUser(in.Meta.User)
 	b.uploads[id] = u
@@ -96,15 +101,19 @@ func (s *Store) UploadPart(ctx context.Context, in store.PartInput) (store.Part,
 		return fail(fmt.Errorf("part size %d outside 0..%d", in.Size, int64(store.MaxPartSize)))
 	}
 	s.mu.RLock()
-	_, _, err := s.uploadLocked(in.Bucket, in.Key, in.UploadID)
+	_, u0, err := s.uploadLocked(in.Bucket, in.Key, in.UploadID)
 	s.mu.RUnlock()
 	if err != nil {
 		return store.Part{}, err
+	}
+	if err := store.CheckSSE(u0.info.SSE, in.SSE); err != nil {
+		return fail(err)
 	}
 	data, digest, cs, err := readBody(ctx, in.Body, in.Size, in.ContentMD5, in.Verify)
 	if err != nil {
 		return fail(err)
 	}
+	digest = sseDigest(u0.info.SSE, digest)
 	p := &part{data: data, info: store.Part{
 		PartNumber: in.PartNumber, Size: in.Size, ETag: hex.EncodeToString(digest),
 		LastModified: now(), Checksum: cs,
@@ -209,7 +218,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, in store.CompleteIn
 	v.obj = store.Object{
 		Bucket: in.Bucket, Key: in.Key, Size: size, ETag: etag,
 		LastModified: now(), Owner: u.info.Owner, Meta: u.info.Meta, Parts: len(parts),
-		Checksum: cs, ACL: u.info.ACL, Tags: u.info.Tags, Lock: u.info.Lock, Ref: v,
+		Checksum: cs, ACL: u.info.ACL, Tags: u.info.Tags, Lock: u.info.Lock, SSE: u.info.SSE, Ref: v,
 	}
 	if v.obj.Lock.Retention.IsZero() {
 		v.obj.Lock.Retention = in.DefaultRetention

@@ -81,6 +81,11 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if err != nil {
 		return fail(err)
 	}
+	sse, err := store.NewSSERecord(in.SSE)
+	if err != nil {
+		return fail(err)
+	}
+	digest = sseDigest(sse, digest)
 
 	v := &version{data: data}
 	v.obj = store.Object{
@@ -95,6 +100,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 		ACL:          in.ACL,
 		Tags:         in.Tags.Sorted(),
 		Lock:         in.Lock,
+		SSE:          sse,
 		Ref:          v,
 	}
 	v.obj.Meta.User = cloneUser(in.Meta.User)
@@ -123,6 +129,18 @@ func (b *bucket) checkCondition(key string, ifNoneMatch, ifMatch string) error {
 		etag = cur.obj.ETag
 	}
 	return store.CheckWrite(ifNoneMatch, ifMatch, cur != nil, etag)
+}
+
+// sseDigest is the ETag digest of bytes whose MD5 is digest stored under
+// SSE record sse: the MD5 itself without one, else a digest that tells
+// nothing of the bytes (the memstore keeps them plain, but its ETags
+// behave as the Cassandra store's, which are MD5s of ciphertext).
+func sseDigest(sse string, digest []byte) []byte {
+	if sse == "" {
+		return digest
+	}
+	sum := md5.Sum(append([]byte(sse), digest...))
+	return sum[:]
 }
 
 // readBody reads exactly size bytes of body and checks them against
@@ -208,6 +226,9 @@ func (s *Store) ReadObject(ctx context.Context, obj store.Object, off, n int64) 
 	v, ok := obj.Ref.(*version)
 	if !ok || v == nil {
 		return nil, fmt.Errorf("read %s/%s: object ref %T is not from a memstore", obj.Bucket, obj.Key, obj.Ref)
+	}
+	if err := store.CheckSSE(v.obj.SSE, obj.SSEKey); err != nil {
+		return nil, fmt.Errorf("read %s/%s: %w", obj.Bucket, obj.Key, err)
 	}
 	size := v.obj.Size
 	if off < 0 || off > size {

@@ -73,6 +73,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts Options) {
 	t.Run("UnknownSize", s.testUnknownSize)
 	t.Run("RoundTrip", s.testRoundTrip)
 	t.Run("Ranges", s.testRanges)
+	t.Run("SSE", s.testSSE)
 	t.Run("Overwrite", s.testOverwrite)
 	t.Run("Delete", s.testDelete)
 	t.Run("FailedUploads", s.testFailedUploads)
