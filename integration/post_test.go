@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -164,7 +165,9 @@ func TestPostBrowser(t *testing.T) {
 	smallFile := writeFile(t, filepath.Join(dir, "notes.txt"), nil, 1311, 5000)
 
 	done := make(chan url.Values, 4)
+	var pagesMu sync.Mutex // the site serves while the test adds pages
 	pages := map[string]string{}
+	setPage := func(path, html string) { pagesMu.Lock(); pages[path] = html; pagesMu.Unlock() }
 	var site string
 	site = serveSite(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
@@ -173,7 +176,10 @@ func TestPostBrowser(t *testing.T) {
 			fmt.Fprint(w, `<!doctype html><title>done</title>`)
 			return
 		}
-		fmt.Fprint(w, pages[req.URL.Path])
+		pagesMu.Lock()
+		page := pages[req.URL.Path]
+		pagesMu.Unlock()
+		fmt.Fprint(w, page)
 	}))
 	hidden := func(fs [][2]string) string {
 		var b strings.Builder
@@ -188,9 +194,9 @@ func TestPostBrowser(t *testing.T) {
 %s<input type="file" id="file" name="file">
 %s</form>`, s.URL(), bucket, hidden(before), hidden(after))
 	}
-	pages["/public"] = form(public, [][2]string{
+	setPage("/public", form(public, [][2]string{
 		{"key", "browser/${filename}"}, {"Content-Type", "image/jpeg"}, {"success_action_redirect", site + "/done"},
-	}, nil)
+	}, nil))
 	now := time.Now().UTC()
 	signed := [][2]string{
 		{"key", "signed/${filename}"}, {"Content-Type", "text/plain"}, {"x-amz-meta-from", "chromium"},
@@ -200,7 +206,7 @@ func TestPostBrowser(t *testing.T) {
 		`["starts-with", "$key", "signed/"]`, `{"Content-Type": "text/plain"}`, `{"x-amz-meta-from": "chromium"}`,
 		fmt.Sprintf(`["starts-with", "$success_action_redirect", %q]`, site),
 	})...)
-	pages["/private"] = form(private, signed, [][2]string{{"x-ignore-after-file", "S3 ignores me"}})
+	setPage("/private", form(private, signed, [][2]string{{"x-ignore-after-file", "S3 ignores me"}}))
 
 	ctx := newBrowser(t)
 	for _, c := range []struct {
@@ -243,7 +249,10 @@ func TestPostBrowser(t *testing.T) {
 
 	// The same signed form, its key changed in the page: the browser
 	// gets S3's refusal and nothing is stored.
-	pages["/tampered"] = strings.Replace(pages["/private"], `value="signed/${filename}"`, `value="elsewhere/${filename}"`, 1)
+	pagesMu.Lock()
+	privatePage := pages["/private"]
+	pagesMu.Unlock()
+	setPage("/tampered", strings.Replace(privatePage, `value="signed/${filename}"`, `value="elsewhere/${filename}"`, 1))
 	navigate(t, ctx, site+"/tampered")
 	browse(t, ctx, chromedp.SetUploadFiles("#file", []string{filepath.Join(dir, "notes.txt")}))
 	browse(t, ctx, chromedp.Submit("#file"))
