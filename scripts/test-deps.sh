@@ -16,6 +16,8 @@ command -v s3cmd >/dev/null 2>&1 || missing+=(s3cmd)
 [ -x /usr/bin/restic ] || missing+=(restic)
 # Headless browser for the CORS and form-upload tests (driven by chromedp).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# openssl makes the throwaway certificates of the TLS test node (make test-tls).
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import boto3' >/dev/null 2>&1; } || missing+=(python3-boto3)
 { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import requests' >/dev/null 2>&1; } || missing+=(python3-requests)
 [ ${#missing[@]} -eq 0 ] && exit 0
