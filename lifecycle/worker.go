@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -37,6 +38,43 @@ type Worker struct {
 	// there, leaving the bucket's position for the next pass (tests
 	// interrupt a worker mid-bucket with it).
 	Interrupt func() bool
+
+	mu     sync.Mutex
+	totals Totals
+}
+
+// Totals add up the passes a Worker made (its metrics).
+type Totals struct {
+	Stats
+	Passes   int       // passes made (RunOnce calls)
+	Errors   int       // passes that ended in an error
+	LastPass time.Time // when the last one ended
+}
+
+// Totals returns what the worker's passes did so far.
+func (w *Worker) Totals() Totals {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.totals
+}
+
+func (w *Worker) record(st Stats, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	t := &w.totals
+	t.Passes++
+	if err != nil {
+		t.Errors++
+	}
+	t.LastPass = time.Now()
+	t.Buckets += st.Buckets
+	t.Busy += st.Busy
+	t.Keys += st.Keys
+	t.Expired += st.Expired
+	t.Removed += st.Removed
+	t.Aborted += st.Aborted
+	t.Locked += st.Locked
+	t.Failed += st.Failed
 }
 
 // Stats count what one pass did.
@@ -97,8 +135,8 @@ func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 
 // RunOnce works every bucket that has a lifecycle configuration and whose
 // lease it can take, each from its saved position to its end.
-func (w *Worker) RunOnce(ctx context.Context) (Stats, error) {
-	var st Stats
+func (w *Worker) RunOnce(ctx context.Context) (st Stats, err error) {
+	defer func() { w.record(st, err) }()
 	buckets, err := w.Store.AllBuckets(ctx)
 	if err != nil {
 		return st, err

@@ -177,9 +177,15 @@ func serve(ctx context.Context, cfg Config) error {
 	}
 	lifecycleDone := make(chan struct{})
 	if cfg.Lifecycle.Worker {
+		lw := lifecycleWorker(cfg, st, log)
+		if reg := mon.registerer(); reg != nil {
+			if err := registerLifecycleMetrics(reg, lw); err != nil {
+				return err
+			}
+		}
 		go func() {
 			defer close(lifecycleDone)
-			lifecycleWorker(cfg, st, log).Run(bg, cfg.Lifecycle.Interval.Duration)
+			lw.Run(bg, cfg.Lifecycle.Interval.Duration)
 		}()
 	} else {
 		close(lifecycleDone)
