@@ -11,7 +11,7 @@ BENCH_HEAP ?= 2G
 BENCH_JSON ?= bench-results/bench.json
 BENCH_FLAGS ?=
 
-.PHONY: all build release run test test-tls test-unit screenshots check fuzz bench bench-quick cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop clean
+.PHONY: all build release run test test-tls test-unit screenshots check fuzz bench bench-quick cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop fault clean
 
 all: build
 
@@ -113,6 +113,21 @@ cassandra-ring:
 
 cassandra-ring-stop:
 	@scripts/cassandra.sh ring-stop
+
+## fault: the fault suite (integration/fault_test.go, docs/reliability.md) on a three-node ring of its
+## own on 127.0.0.21-23 (FAULT_CASSANDRA_HOME, small heaps), stopped by its pids afterwards and its data thrown
+## away; the usual node is left alone
+FAULT_CASSANDRA_HOME ?= $(if $(TMPDIR),$(TMPDIR),/tmp)/amphora-fault-ring
+FAULT_CASSANDRA_ADDR_OFFSET ?= 20
+FAULT_CASSANDRA_HEAP ?= 768M
+fault:
+	@export CASSANDRA_HOME_DIR=$(FAULT_CASSANDRA_HOME) CASSANDRA_ADDR_OFFSET=$(FAULT_CASSANDRA_ADDR_OFFSET) \
+		CASSANDRA_HEAP=$(FAULT_CASSANDRA_HEAP); \
+	trap 'scripts/cassandra.sh ring-stop; rm -rf $(FAULT_CASSANDRA_HOME)/node[123]/data' EXIT; \
+	scripts/cassandra.sh ring-start || exit 1; \
+	a=$$((1 + $(FAULT_CASSANDRA_ADDR_OFFSET))); \
+	AMPHORA_FAULT_RING=127.0.0.$$a:9042,127.0.0.$$((a + 1)):9042,127.0.0.$$((a + 2)):9042 \
+		$(GO) test -count=1 -timeout 20m -run '^TestFaults$$' -v ./integration/
 
 clean:
 	rm -rf bin

@@ -55,6 +55,13 @@ type serverOptions struct {
 	// address configTOML writes.
 	Console       bool
 	ConsoleListen string
+	// ReplicationFactor, Consistency and CassandraTimeout, when set, are
+	// cassandra.replication.factor, cassandra.consistency and
+	// cassandra.timeout (1, "ONE" and 30s otherwise; the fault suite on a
+	// three-node ring sets 3, LOCAL_QUORUM and a short timeout).
+	ReplicationFactor int
+	Consistency       string
+	CassandraTimeout  time.Duration
 }
 
 // testMasterKey seals the test servers' secrets (base64 of 32 bytes).
@@ -100,15 +107,15 @@ format = "json"
 [cassandra]
 hosts = [%s]
 keyspace = %q
-consistency = "ONE"
+consistency = %q
 serial_consistency = "SERIAL"
 connect_timeout = "20s"
-timeout = "30s"
+timeout = %q
 apply_schema = true
 
 [cassandra.replication]
 class = "SimpleStrategy"
-factor = 1
+factor = %d
 
 [storage]
 block_size = "%d"
@@ -116,7 +123,7 @@ blocks_in_flight = 4
 gc_grace = %q
 sweep_interval = %q
 sweeper = %t
-`, addr, region, serverExtra(o), strings.Join(quoted, ", "), keyspace, o.BlockSize, o.GCGrace.String(), o.SweepInterval.String(), o.Sweeper)
+`, addr, region, serverExtra(o), strings.Join(quoted, ", "), keyspace, cassandraConsistency(o), cassandraTimeout(o).String(), replicationFactor(o), o.BlockSize, o.GCGrace.String(), o.SweepInterval.String(), o.Sweeper)
 	fmt.Fprintf(&b, "\n[accounts]\nmaster_key = %q\n", testMasterKey)
 	if o.KeyCacheTTL > 0 {
 		fmt.Fprintf(&b, "key_cache_ttl = %q\n", o.KeyCacheTTL.String())
@@ -140,6 +147,29 @@ display_name = %q
 `, tn.AccessKey, tn.SecretKey, tn.Name, tn.Name)
 	}
 	return b.String()
+}
+
+// cassandraConsistency, cassandraTimeout and replicationFactor are the
+// options' values or the defaults every other test runs with.
+func cassandraConsistency(o serverOptions) string {
+	if o.Consistency != "" {
+		return o.Consistency
+	}
+	return "ONE"
+}
+
+func cassandraTimeout(o serverOptions) time.Duration {
+	if o.CassandraTimeout > 0 {
+		return o.CassandraTimeout
+	}
+	return 30 * time.Second
+}
+
+func replicationFactor(o serverOptions) int {
+	if o.ReplicationFactor > 0 {
+		return o.ReplicationFactor
+	}
+	return 1
 }
 
 // serverExtra is the optional part of [server]: the HTTPS listener and
