@@ -6,6 +6,8 @@ import (
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/amphora-s3/amphora/store"
 )
 
 // entryKind says why an inode sits in the GC queue.
@@ -114,7 +116,7 @@ func (s *Store) refreshIntent(ctx context.Context, e *gcEntry) error {
 	if time.Until(e.due) <= s.cfg.GCGrace/4 {
 		// Too late to withdraw safely: a sweeper may act on the old entry.
 		// The new one stays queued and covers every block written so far.
-		return fmt.Errorf("refresh upload intent: intent due at %s, upload too slow", e.due.Format(time.RFC3339Nano))
+		return fmt.Errorf("refresh upload intent: intent due at %s, upload too slow: %w", e.due.Format(time.RFC3339Nano), store.ErrSlowDown)
 	}
 	if err := s.dequeue(ctx, e); err != nil {
 		return fmt.Errorf("refresh upload intent: %w", err)
@@ -134,7 +136,7 @@ func (s *Store) growIntent(ctx context.Context, e *gcEntry, blocks int) error {
 		return fmt.Errorf("grow upload intent: %w", err)
 	}
 	if time.Until(e.due) <= s.cfg.GCGrace/4 {
-		return fmt.Errorf("grow upload intent: intent due at %s, upload too slow", e.due.Format(time.RFC3339Nano))
+		return fmt.Errorf("grow upload intent: intent due at %s, upload too slow: %w", e.due.Format(time.RFC3339Nano), store.ErrSlowDown)
 	}
 	if err := s.dequeue(ctx, e); err != nil {
 		return fmt.Errorf("grow upload intent: %w", err)
@@ -158,7 +160,7 @@ func (s *Store) renewVersion(ctx context.Context, row *versionRow, intent *gcEnt
 		return fmt.Errorf("move upload intent: %w", err)
 	}
 	if time.Until(intent.due) <= s.cfg.GCGrace/4 {
-		return fmt.Errorf("move upload intent: intent due at %s, upload too slow", intent.due.Format(time.RFC3339Nano))
+		return fmt.Errorf("move upload intent: intent due at %s, upload too slow: %w", intent.due.Format(time.RFC3339Nano), store.ErrSlowDown)
 	}
 	if err := s.dequeue(ctx, intent); err != nil {
 		return fmt.Errorf("move upload intent: %w", err)
