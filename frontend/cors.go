@@ -1,12 +1,9 @@
 package frontend
 
 import (
-	"bytes"
-	"crypto/md5"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -200,18 +197,9 @@ func (s *server) getBucketCors(w http.ResponseWriter, r *http.Request) error {
 // checked when sent (an x-amz-checksum-* header or trailer is checked by
 // the payload as the body is read).
 func (s *server) putBucketCors(w http.ResponseWriter, r *http.Request) error {
-	sum, err := contentMD5(r.Header)
+	data, err := readConfigBody(r, maxCORSBody)
 	if err != nil {
 		return err
-	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, maxCORSBody+1))
-	if err != nil {
-		return err
-	}
-	if sum != nil && len(data) <= maxCORSBody {
-		if got := md5.Sum(data); !bytes.Equal(got[:], sum) {
-			return errBadDigest
-		}
 	}
 	rules, err := parseCORS(data)
 	if err != nil {
