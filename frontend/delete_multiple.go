@@ -1,11 +1,8 @@
 package frontend
 
 import (
-	"bytes"
-	"crypto/md5"
 	"encoding/xml"
 	"errors"
-	"io"
 	"net/http"
 	"sync"
 
@@ -57,18 +54,9 @@ type deleteFailure struct {
 // reports only failures. Content-MD5 is checked when sent.
 func (s *server) deleteObjects(w http.ResponseWriter, r *http.Request) error {
 	ri := info(r)
-	sum, err := contentMD5(r.Header)
+	data, err := readConfigBody(r, maxDeleteBody)
 	if err != nil {
 		return err
-	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, maxDeleteBody+1))
-	if err != nil {
-		return err
-	}
-	if sum != nil && int64(len(data)) <= maxDeleteBody {
-		if got := md5.Sum(data); !bytes.Equal(got[:], sum) {
-			return errBadDigest
-		}
 	}
 	var req deleteRequest
 	empty, err := decodeXML(data, maxDeleteBody, &req)
