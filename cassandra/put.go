@@ -298,9 +298,8 @@ const unknownSizeBlocks = 8
 
 // writeBlocks streams size bytes of body (store.UnknownSize: to its end,
 // at most store.MaxObjectSize) into blocks of inode, each sealed by codec,
-// and returns the MD5 of the bytes, the ETag's digest (that MD5 for the
-// plain codec, else the MD5 of the stored bytes, which tells nothing of
-// the plain ones), how many block writes were started and the size. Each block
+// and returns the MD5 of the bytes, the ETag's digest (that MD5, or the
+// MD5 of the stored bytes when the codec says so: codec.etagOfStored), how many block writes were started and the size. Each block
 // is read from the body into a buffer of the process budget (buffers.go);
 // only once it is full does it take a slot for its INSERT, so a client
 // that stops sending holds its one buffer and no slot. At most
@@ -311,8 +310,9 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, codec blockCo
 	h, release := s.md5.get()
 	defer release()
 	sealed := codec.overhead() > 0
-	var hs hash.Hash // MD5 of the stored bytes, when they differ
-	if sealed {
+	storedETag := codec.etagOfStored()
+	var hs hash.Hash // MD5 of the stored bytes, when the ETag is theirs
+	if storedETag {
 		var releaseStored func()
 		hs, releaseStored = s.md5.get()
 		defer releaseStored()
@@ -396,6 +396,8 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, codec blockCo
 		started++
 		if sealed {
 			buf.b = codec.seal(idx, buf.b) // in place: buffers have room for the tag
+		}
+		if storedETag {
 			hs.Write(buf.b)
 		}
 		wg.Add(1)
@@ -422,7 +424,7 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, codec blockCo
 		return nil, nil, started, total, fmt.Errorf("write blocks: %w", err)
 	}
 	sum = h.Sum(nil)
-	if !sealed {
+	if !storedETag {
 		return sum, sum, started, total, nil
 	}
 	return sum, hs.Sum(nil), started, total, nil

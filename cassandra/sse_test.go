@@ -3,6 +3,7 @@ package cassandra
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
+	"github.com/amphora-s3/amphora/keyring"
 	"github.com/amphora-s3/amphora/store"
 )
 
@@ -22,17 +24,43 @@ import (
 // any row they write: blocks, versions, multipart, parts and manifests
 // are read back raw and searched for a distinctive marker the plain bytes
 // repeat, and for the key in every encoding a request carries it.
+//
+// It runs with a customer key (SSE-C) and with data keys of a key ring
+// (SSE-S3, SSE-KMS), whose master key must not show either.
 func TestSSENothingPlainStored(t *testing.T) {
+	t.Run("SSE-C", func(t *testing.T) {
+		k := &store.SSE{Key: make([]byte, store.SSEKeySize)}
+		rand.Read(k.Key)
+		checkNothingPlainStored(t, "ssec", k, nil)
+	})
+	for _, mode := range []string{store.SSEModeS3, store.SSEModeKMS} {
+		t.Run(mode, func(t *testing.T) {
+			secret, _ := keyring.NewSecret()
+			ring, err := keyring.New(keyring.File{Keys: []keyring.FileKey{{ID: "k1", Secret: secret}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, wrapped, err := ring.NewDataKey(t.Context(), "k1", []byte(mode))
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := &store.SSE{Key: plain, Managed: store.ManagedSSE{Mode: mode, KeyID: "k1", Wrapped: wrapped}.Record()}
+			master, _ := base64.StdEncoding.DecodeString(secret)
+			checkNothingPlainStored(t, strings.ToLower(strings.ReplaceAll(mode, "-", "")), k, map[string][]byte{
+				"master key": master[:16], "master key (base64)": []byte(secret)})
+		})
+	}
+}
+
+func checkNothingPlainStored(t *testing.T, bucket string, k *store.SSE, alsoForbidden map[string][]byte) {
 	ctx := context.Background()
 	s := newStore(t)
-	mustCreateBucket(t, s, "sse")
-	k := &store.SSE{Key: make([]byte, store.SSEKeySize)}
-	rand.Read(k.Key)
+	mustCreateBucket(t, s, bucket)
 	marker := []byte("AMPHORA-SSE-PLAINTEXT-MARKER-32B")
 	plain := func(n int) []byte { return bytes.Repeat(marker, n/len(marker)+1)[:n] }
 
 	put := func(key string, data []byte) store.Object {
-		obj, err := s.PutObject(ctx, store.PutInput{Bucket: "sse", Key: key, Owner: "o", Size: int64(len(data)),
+		obj, err := s.PutObject(ctx, store.PutInput{Bucket: bucket, Key: key, Owner: "o", Size: int64(len(data)),
 			Body: bytes.NewReader(data), SSE: k})
 		if err != nil {
 			t.Fatalf("PutObject(%q): %v", key, err)
@@ -49,7 +77,7 @@ func TestSSENothingPlainStored(t *testing.T) {
 		t.Fatalf("inline object has block size %d", r.blockSize)
 	}
 
-	u, err := s.CreateMultipartUpload(ctx, store.CreateUploadInput{Bucket: "sse", Key: "mpu", Owner: "o", SSE: k})
+	u, err := s.CreateMultipartUpload(ctx, store.CreateUploadInput{Bucket: bucket, Key: "mpu", Owner: "o", SSE: k})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +85,7 @@ func TestSSENothingPlainStored(t *testing.T) {
 	var inodes []gocql.UUID
 	for n, size := range []int{store.MinPartSize, testBlockSize + 7} {
 		data := plain(size)
-		p, err := s.UploadPart(ctx, store.PartInput{Bucket: "sse", Key: "mpu", UploadID: u.UploadID, PartNumber: n + 1,
+		p, err := s.UploadPart(ctx, store.PartInput{Bucket: bucket, Key: "mpu", UploadID: u.UploadID, PartNumber: n + 1,
 			Size: int64(size), Body: bytes.NewReader(data), SSE: k})
 		if err != nil {
 			t.Fatal(err)
@@ -82,7 +110,7 @@ func TestSSENothingPlainStored(t *testing.T) {
 	for _, p := range prows {
 		inodes = append(inodes, p.inode)
 	}
-	mpu, err := s.CompleteMultipartUpload(ctx, store.CompleteInput{Bucket: "sse", Key: "mpu", UploadID: u.UploadID, Parts: parts})
+	mpu, err := s.CompleteMultipartUpload(ctx, store.CompleteInput{Bucket: bucket, Key: "mpu", UploadID: u.UploadID, Parts: parts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,6 +127,9 @@ func TestSSENothingPlainStored(t *testing.T) {
 		"key (base64)":             []byte(base64.StdEncoding.EncodeToString(k.Key)),
 		"key MD5 (base64)":         []byte(k.KeyMD5()),
 		"key MD5 (base64, no pad)": []byte(strings.TrimRight(k.KeyMD5(), "=")),
+	}
+	for name, f := range alsoForbidden {
+		forbidden[name] = f
 	}
 	check := func(what string, b []byte) {
 		t.Helper()
@@ -139,7 +170,7 @@ func TestSSENothingPlainStored(t *testing.T) {
 			t.Errorf("%s: no rows", stmt)
 		}
 	}
-	b, err := s.bucket(ctx, "sse")
+	b, err := s.bucket(ctx, bucket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,11 +185,18 @@ func TestSSENothingPlainStored(t *testing.T) {
 	if len(partRowsJSON) != 2 {
 		t.Errorf("%d parts rows read, want 2", len(partRowsJSON))
 	}
-	// The rows do say the objects are sealed.
-	for _, r := range versionRowsOf(t, s, "sse", "blocks") {
-		if !strings.HasPrefix(r.sse, store.SSEAlgorithm+":") {
-			t.Errorf("version row of an SSE-C object has sse %q", r.sse)
+	// The rows do say the objects are sealed, and how.
+	for _, r := range versionRowsOf(t, s, bucket, "blocks") {
+		if k.Managed == "" && !strings.HasPrefix(r.sse, store.SSEAlgorithm+":") || k.Managed != "" && r.sse != k.Managed {
+			t.Errorf("version row of an encrypted object has sse %q", r.sse)
 		}
+	}
+	// An SSE-S3 object's ETag is the MD5 of its plain bytes, as in S3;
+	// SSE-C's and SSE-KMS's tell nothing of them.
+	plainETag := md5Hex(plain(3*testBlockSize + 5))
+	inlineETag := md5Hex(plain(1000))
+	if want := k.ETagOfPlain(); (blocks.ETag == plainETag) != want || (inline.ETag == inlineETag) != want {
+		t.Errorf("ETags %s, %s: plain MD5s %s, %s; want them equal: %v", blocks.ETag, inline.ETag, plainETag, inlineETag, want)
 	}
 }
 
@@ -198,4 +236,9 @@ func TestSSETamperedBlockFails(t *testing.T) {
 	if !errors.Is(err, store.ErrCorrupt) {
 		t.Fatalf("read of a tampered sealed block: %v, want ErrCorrupt", err)
 	}
+}
+
+func md5Hex(b []byte) string {
+	sum := md5.Sum(b)
+	return hex.EncodeToString(sum[:])
 }

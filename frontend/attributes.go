@@ -48,11 +48,7 @@ var attributeNames = map[string]bool{"ETag": true, "Checksum": true, "ObjectPart
 func (s *server) getObjectAttributes(w http.ResponseWriter, r *http.Request) error {
 	obj := *info(r).object
 	// As S3 does, an SSE-C object's attributes need its key.
-	sse, err := s.sseKey(r, false)
-	if err != nil {
-		return err
-	}
-	if err := store.CheckSSE(obj.SSE, sse); err != nil {
+	if _, err := s.readKey(r, obj.SSE, false); err != nil {
 		return err
 	}
 	want := map[string]bool{}

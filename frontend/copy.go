@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/xml"
@@ -91,11 +92,8 @@ func (s *server) sourceObject(r *http.Request) (store.Object, store.Bucket, erro
 		return store.Object{}, b, errInvalidRequest.withMessage("The source of a copy request may not specifically refer to a delete marker by version id.")
 	}
 	// An SSE-C source is read with its key, from the copy-source headers.
-	key, err := s.sseKey(r, true)
+	key, err := s.readKey(r, obj.SSE, true)
 	if err != nil {
-		return store.Object{}, b, err
-	}
-	if err := store.CheckSSE(obj.SSE, key); err != nil {
 		return store.Object{}, b, err
 	}
 	obj.SSEKey = key
@@ -187,7 +185,7 @@ func (s *server) copyObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sse, err := s.sseKey(r, false)
+	sse, err := s.writeKey(r, ri.bucket)
 	if err != nil {
 		return err
 	}
@@ -314,8 +312,10 @@ func (s *server) uploadPartCopy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	managed := &partKeys{s: s}
 	in := store.PartInput{
 		SSE:        sse,
+		Managed:    managed.resolve,
 		Bucket:     ri.addr.Bucket,
 		Key:        ri.addr.Key,
 		UploadID:   uploadID,
@@ -334,7 +334,7 @@ func (s *server) uploadPartCopy(w http.ResponseWriter, r *http.Request) error {
 			return nil, uploadError(err, uploadID)
 		}
 		return copyPartResult{
-			hdrs:         append(copySourceHeader(srcBucket, src), sseFields(sse)...),
+			hdrs:         append(copySourceHeader(srcBucket, src), sseFields(cmp.Or(sse, managed.key))...),
 			LastModified: xmlTime(part.LastModified),
 			ETag:         `"` + part.ETag + `"`,
 			mpChecksums:  mpChecksumsOf(part.Checksum),

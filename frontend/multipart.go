@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/md5"
 	"encoding/xml"
 	"errors"
@@ -181,7 +182,7 @@ func (s *server) createMultipartUpload(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	sse, err := s.sseKey(r, false)
+	sse, err := s.writeKey(r, ri.bucket)
 	if err != nil {
 		return err
 	}
@@ -246,8 +247,13 @@ func (s *server) uploadPart(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if _, ok := r.Header[hdrSSE]; ok {
+		return errInvalidArgument.withMessage("x-amz-server-side-encryption is given with CreateMultipartUpload, not UploadPart")
+	}
+	managed := &partKeys{s: s}
 	part, err := s.store.UploadPart(r.Context(), store.PartInput{
 		SSE:        sse,
+		Managed:    managed.resolve,
 		Bucket:     ri.addr.Bucket,
 		Key:        ri.addr.Key,
 		UploadID:   uploadID,
@@ -263,7 +269,7 @@ func (s *server) uploadPart(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
 	h.Set("ETag", `"`+part.ETag+`"`)
 	setPartChecksumHeader(h, part.Checksum)
-	setSSEHeaders(h, sse)
+	setSSEHeaders(h, cmp.Or(sse, managed.key))
 	h.Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
 	return nil

@@ -51,7 +51,7 @@ func (s *server) putObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sse, err := s.sseKey(r, false)
+	sse, err := s.writeKey(r, ri.bucket)
 	if err != nil {
 		return err
 	}
@@ -114,12 +114,10 @@ func (s *server) serveObject(w http.ResponseWriter, r *http.Request, body bool) 
 	ri := info(r)
 	obj := *ri.object // read by authorize
 	h := w.Header()
-	// An SSE-C object's metadata and bytes need its key (a HEAD too).
-	sse, err := s.sseKey(r, false)
+	// An SSE-C object's metadata and bytes need its key (a HEAD too); a
+	// managed one's data key is unwrapped.
+	sse, err := s.readKey(r, obj.SSE, false)
 	if err != nil {
-		return err
-	}
-	if err := store.CheckSSE(obj.SSE, sse); err != nil {
 		return err
 	}
 	obj.SSEKey = sse

@@ -34,7 +34,7 @@ func (s *server) postObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sse, err := s.sseKey(r, false) // the form's fields are r.Header here
+	sse, err := s.writeKey(r, ri.bucket) // the form's fields are r.Header here
 	if err != nil {
 		return err
 	}

@@ -72,6 +72,9 @@ func (s *server) routes() *mux.Router {
 		{"GetBucketLifecycleConfiguration", http.MethodGet, levelBucket, query("lifecycle"), "s3:GetLifecycleConfiguration", s.getBucketLifecycle},
 		{"PutBucketLifecycleConfiguration", http.MethodPut, levelBucket, query("lifecycle"), "s3:PutLifecycleConfiguration", s.putBucketLifecycle},
 		{"DeleteBucketLifecycle", http.MethodDelete, levelBucket, query("lifecycle"), "s3:PutLifecycleConfiguration", s.deleteBucketLifecycle},
+		{"GetBucketEncryption", http.MethodGet, levelBucket, query("encryption"), "s3:GetEncryptionConfiguration", s.getBucketEncryption},
+		{"PutBucketEncryption", http.MethodPut, levelBucket, query("encryption"), "s3:PutEncryptionConfiguration", s.putBucketEncryption},
+		{"DeleteBucketEncryption", http.MethodDelete, levelBucket, query("encryption"), "s3:PutEncryptionConfiguration", s.deleteBucketEncryption},
 		{"GetObjectLockConfiguration", http.MethodGet, levelBucket, query("object-lock"), "s3:GetBucketObjectLockConfiguration", s.getObjectLockConfiguration},
 		{"PutObjectLockConfiguration", http.MethodPut, levelBucket, query("object-lock"), "s3:PutBucketObjectLockConfiguration", s.putObjectLockConfiguration},
 		{"GetObjectRetention", http.MethodGet, levelObject, query("retention"), "s3:GetObjectRetention", s.getObjectRetention},
@@ -215,7 +218,7 @@ func header(name string) mux.MatcherFunc {
 // being mistaken for the plain operation on the same path.
 var unsupported = []string{
 	"accelerate", "acl", "analytics", "attributes", "cors", "delete",
-	"encryption", "intelligent-tiering", "inventory", "legal-hold",
+	"intelligent-tiering", "inventory", "legal-hold",
 	"lifecycle", "logging", "metadataConfiguration", "metrics",
 	"notification", "object-lock", "ownershipControls", "policy",
 	"policyStatus", "publicAccessBlock", "renameObject", "replication",

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/amphora-s3/amphora/keyring"
 	"github.com/amphora-s3/amphora/lifecycle"
 	"github.com/amphora-s3/amphora/pacing"
 	"github.com/amphora-s3/amphora/sigv4"
@@ -72,6 +73,9 @@ type Options struct {
 	// over TLS (AWS refuses them): for tests, or behind a TLS-terminating
 	// proxy on a trusted network.
 	AllowSSECOverHTTP bool
+	// KeyRing, when set, holds the master keys of SSE-S3 and SSE-KMS
+	// (sse_managed.go); nil answers them 501 NotImplemented.
+	KeyRing keyring.Ring
 }
 
 // server is the handler New returns.
@@ -102,6 +106,7 @@ type server struct {
 	defaultOwnership string
 	metrics          *metrics // nil: none
 	sseOverHTTP      bool     // Options.AllowSSECOverHTTP
+	keys             keyring.Ring
 }
 
 // New checks opts and returns the S3 API handler. It lists every problem
@@ -129,6 +134,7 @@ func New(opts Options) (http.Handler, error) {
 		defaultOwnership: opts.DefaultObjectOwnership,
 		lifecycleClock:   lifecycle.Clock{Day: opts.LifecycleDay},
 		sseOverHTTP:      opts.AllowSSECOverHTTP,
+		keys:             opts.KeyRing,
 	}
 	if s.lifecycleClock.Day == 0 {
 		s.lifecycleClock = lifecycle.DefaultClock

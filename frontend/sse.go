@@ -72,20 +72,22 @@ func (s *server) sseKey(r *http.Request, copySource bool) (*store.SSE, error) {
 	return &store.SSE{Key: k}, nil
 }
 
-// setSSEHeaders echoes SSE-C on a response about bytes stored under key
-// (nothing when key is nil).
+// setSSEHeaders echoes the encryption of bytes stored under key on a
+// response about them: SSE-C's algorithm and key MD5, or the managed
+// key's x-amz-server-side-encryption headers (nothing when key is nil).
 func setSSEHeaders(h http.Header, key *store.SSE) {
-	if key == nil {
-		return
+	for _, f := range sseFields(key) {
+		h.Set(f.Name, f.Value)
 	}
-	h.Set(hdrSSECAlgorithm, store.SSEAlgorithm)
-	h.Set(hdrSSECKeyMD5, key.KeyMD5())
 }
 
 // sseFields are setSSEHeaders' headers for a response document.
 func sseFields(key *store.SSE) []field {
-	if key == nil {
+	switch {
+	case key == nil:
 		return nil
+	case key.Managed != "":
+		return managedFields(key.Managed)
 	}
 	return []field{{hdrSSECAlgorithm, store.SSEAlgorithm}, {hdrSSECKeyMD5, key.KeyMD5()}}
 }

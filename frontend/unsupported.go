@@ -46,12 +46,9 @@ var featureHeaders = []featureHeader{
 	// Storage classes: STANDARD only.
 	{name: "X-Amz-Storage-Class", ops: writeOps, ok: func(v string) bool { return v == "STANDARD" },
 		err: errInvalidStorageClass.withMessage("The storage class you specified is not valid: this endpoint stores STANDARD only")},
-	// Server-side encryption with S3's or KMS keys (issue 14: SSE-S3,
-	// SSE-KMS); SSE-C is supported (sse.go).
-	{name: "X-Amz-Server-Side-Encryption", ops: slices.Concat(writeOps, []string{"UploadPart"})},
-	{name: "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", ops: writeOps},
+	// SSE-KMS encryption contexts (sse_managed.go has SSE-S3, SSE-KMS
+	// and sse.go SSE-C).
 	{name: "X-Amz-Server-Side-Encryption-Context", ops: writeOps},
-	{name: "X-Amz-Server-Side-Encryption-Bucket-Key-Enabled", ops: writeOps},
 	// Static website redirects.
 	{name: "X-Amz-Website-Redirect-Location", ops: writeOps},
 	{name: "X-Amz-Mfa", ops: everyOp},

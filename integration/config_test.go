@@ -62,6 +62,11 @@ type serverOptions struct {
 	ReplicationFactor int
 	Consistency       string
 	CassandraTimeout  time.Duration
+	// KeyFile, when set, is encryption.key_file (SSE-S3, SSE-KMS).
+	KeyFile string
+	// ScrubInterval, when set, turns the background scrubber on with
+	// that scrub.interval (rate unbounded).
+	ScrubInterval time.Duration
 }
 
 // testMasterKey seals the test servers' secrets (base64 of 32 bytes).
@@ -134,8 +139,14 @@ sweeper = %t
 	if o.ConsoleListen != "" {
 		fmt.Fprintf(&b, "\n[console]\nlisten = %q\n", o.ConsoleListen)
 	}
+	if o.KeyFile != "" {
+		fmt.Fprintf(&b, "\n[encryption]\nkey_file = %q\n", o.KeyFile)
+	}
 	if o.LifecycleDay > 0 {
 		fmt.Fprintf(&b, "\n[lifecycle]\nday = %q\ninterval = %q\n", o.LifecycleDay.String(), o.LifecycleInterval.String())
+	}
+	if o.ScrubInterval > 0 {
+		fmt.Fprintf(&b, "\n[scrub]\nenabled = true\ninterval = %q\nrate_mb = 0\n", o.ScrubInterval.String())
 	}
 	for _, tn := range []tenant{tenantA, tenantB} {
 		fmt.Fprintf(&b, `

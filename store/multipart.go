@@ -100,7 +100,7 @@ type Upload struct {
 	Tags                            Tags
 	Lock                            Lock
 	ChecksumAlgorithm, ChecksumType string
-	// SSE is the upload's SSE-C record (NewSSERecord), "" for none.
+	// SSE is the upload's SSE record (NewSSERecord), "" for none.
 	SSE string
 }
 
@@ -114,6 +114,10 @@ type PartInput struct {
 	Verify                func() (Checksum, error) // as in PutInput
 	// SSE is the customer key, which must be the upload's (CheckSSE).
 	SSE *SSE
+	// Managed, for an upload whose record is a managed one
+	// (ManagedSSE) and no SSE given, returns its data key: the store
+	// calls it with the upload's record before storing the part.
+	Managed func(ctx context.Context, record string) (*SSE, error)
 }
 
 // Part is one uploaded part.

@@ -28,6 +28,9 @@ const (
 	// SettingLifecycle is the bucket's lifecycle configuration
 	// (lifecycle.Config.Encode); absent: none.
 	SettingLifecycle = "lifecycle"
+	// SettingEncryption is the bucket's default encryption, encoded by
+	// the frontend (frontend/bucket_encryption.go); absent: none.
+	SettingEncryption = "encryption"
 )
 
 // ACL is the bucket's ACL, its owner's private one when none was set.

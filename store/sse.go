@@ -27,6 +27,22 @@ const SSEKeySize = 32
 // store Key.
 type SSE struct {
 	Key []byte // SSEKeySize bytes
+	// Managed is, for an object encrypted with a managed key (SSE-S3,
+	// SSE-KMS), its record (ManagedSSE.Record): Key is then the data key
+	// that record wraps, unwrapped by the frontend's key ring. "" for a
+	// customer key (SSE-C).
+	Managed string
+}
+
+// ETagOfPlain reports whether an object stored under k has, as in S3,
+// the MD5 of its plain bytes as its ETag (SSE-S3, or no key). SSE-C and
+// SSE-KMS ETags tell nothing of the plain bytes.
+func (k *SSE) ETagOfPlain() bool {
+	if k == nil {
+		return true
+	}
+	m, ok, _ := ParseManagedSSE(k.Managed)
+	return ok && m.Mode == SSEModeS3
 }
 
 // KeyMD5 is the base64 MD5 of the key, as S3 echoes it.
@@ -54,6 +70,12 @@ func NewSSERecord(k *SSE) (string, error) {
 	if k == nil {
 		return "", nil
 	}
+	if k.Managed != "" {
+		if _, ok, err := ParseManagedSSE(k.Managed); !ok || err != nil {
+			return "", fmt.Errorf("managed sse record: %w", ErrCorrupt)
+		}
+		return k.Managed, nil
+	}
 	if len(k.Key) != SSEKeySize {
 		return "", fmt.Errorf("sse-c key of %d bytes, want %d", len(k.Key), SSEKeySize)
 	}
@@ -72,7 +94,8 @@ func sseMAC(key, salt []byte) []byte {
 }
 
 // CheckSSE checks a request's key k against an SSE record (NewSSERecord;
-// "" for an object stored without a key). Errors: ErrSSEKeyRequired,
+// "" for an object stored without a key). For a managed record, k must
+// carry it (SSE.Managed): a customer key is ErrSSENotEncrypted. Errors: ErrSSEKeyRequired,
 // ErrSSEKeyMismatch, ErrSSENotEncrypted, ErrCorrupt (an unreadable record).
 func CheckSSE(record string, k *SSE) error {
 	switch {
@@ -82,6 +105,16 @@ func CheckSSE(record string, k *SSE) error {
 		return ErrSSENotEncrypted
 	case k == nil:
 		return ErrSSEKeyRequired
+	}
+	if _, managed, _ := ParseManagedSSE(record); managed || k.Managed != "" {
+		switch {
+		case !managed || k.Managed == "":
+			// A customer key for a managed object (or the reverse).
+			return ErrSSENotEncrypted
+		case k.Managed != record:
+			return ErrSSEKeyMismatch
+		}
+		return nil
 	}
 	alg, rest, ok1 := strings.Cut(record, ":")
 	salt64, mac64, ok2 := strings.Cut(rest, ":")

@@ -26,6 +26,7 @@ type Config struct {
 	Metrics     MetricsConfig      `toml:"metrics"`
 	Lifecycle   LifecycleConfig    `toml:"lifecycle"`
 	Console     ConsoleConfig      `toml:"console"`
+	Encryption  EncryptionConfig   `toml:"encryption"`
 	Credentials []CredentialConfig `toml:"credentials"`
 }
 
@@ -298,6 +299,7 @@ func loadConfig(path string) (Config, error) {
 		problems = append(problems, fmt.Sprintf("unknown key %q", k.String()))
 	}
 	problems = append(problems, cfg.validate()...)
+	problems = append(problems, cfg.Encryption.validate()...)
 	if len(problems) > 0 {
 		return Config{}, fmt.Errorf("config %s has %d problem(s):\n  - %s", path, len(problems), strings.Join(problems, "\n  - "))
 	}

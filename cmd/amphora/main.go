@@ -89,6 +89,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintln(stdout, "config ok")
 		return nil
+	case "keygen":
+		return keygen(rest, stdout)
 	case "admin":
 		if len(rest) > 0 && (rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help") {
 			fmt.Fprint(stdout, adminUsage)

@@ -141,6 +141,10 @@ func serve(ctx context.Context, cfg Config) error {
 		return err
 	}
 
+	ring, err := loadKeyRing(cfg.Encryption, log)
+	if err != nil {
+		return err
+	}
 	creds := make([]frontend.Credential, 0, len(cfg.Credentials))
 	for _, c := range cfg.Credentials {
 		creds = append(creds, frontend.Credential{AccessKey: c.AccessKey, SecretKey: c.SecretKey, Tenant: c.Tenant, DisplayName: c.DisplayName})
@@ -153,6 +157,7 @@ func serve(ctx context.Context, cfg Config) error {
 		VirtualHostDomains:     cfg.Server.VirtualHostDomains,
 		TrustForwardedHost:     cfg.Server.TrustForwardedHost,
 		AllowSSECOverHTTP:      cfg.Server.AllowSSECOverHTTP,
+		KeyRing:                ring,
 		Logger:                 log,
 		ClientTimeout:          cfg.Server.ClientTimeout.Duration,
 		ClientMinRate:          int64(cfg.Server.ClientMinRate),

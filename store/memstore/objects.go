@@ -136,8 +136,8 @@ func (b *bucket) checkCondition(key string, ifNoneMatch, ifMatch string) error {
 // nothing of the bytes (the memstore keeps them plain, but its ETags
 // behave as the Cassandra store's, which are MD5s of ciphertext).
 func sseDigest(sse string, digest []byte) []byte {
-	if sse == "" {
-		return digest
+	if m, _, _ := store.ParseManagedSSE(sse); sse == "" || m.Mode == store.SSEModeS3 {
+		return digest // SSE-S3's ETag is the MD5 of the plain bytes, as in S3
 	}
 	sum := md5.Sum(append([]byte(sse), digest...))
 	return sum[:]
