@@ -70,6 +70,7 @@ type Console struct {
 	log          zerolog.Logger
 	now          func() time.Time
 	mux          *http.ServeMux
+	throttle     *signInThrottle // failed sign-ins (throttle.go)
 }
 
 // New checks opts and returns the console.
@@ -112,6 +113,7 @@ func New(opts Options) (*Console, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
+	c.throttle = newSignInThrottle(c.now)
 	c.mux = c.routes()
 	return c, nil
 }

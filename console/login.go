@@ -45,8 +45,15 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "the access key and the secret key are required")
 		return
 	}
+	names := throttleNames(r, req.AccessKey)
+	if d := c.throttle.wait(names...); d > 0 {
+		c.log.Warn().Str("access_key", req.AccessKey).Str("remote", r.RemoteAddr).Msg("console sign-in refused: too many failures")
+		refuseThrottled(w, d)
+		return
+	}
 	key, err := c.keys(r.Context(), req.AccessKey)
 	if errors.Is(err, store.ErrNoSuchAccessKey) {
+		c.throttle.fail(names...)
 		c.log.Info().Str("access_key", req.AccessKey).Str("remote", r.RemoteAddr).Msg("console sign-in refused: unknown or disabled key")
 		writeError(w, http.StatusUnauthorized, errBadCredentials)
 		return
@@ -56,6 +63,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !hmac.Equal([]byte(key.Secret), []byte(req.SecretKey)) {
+		c.throttle.fail(names...)
 		c.log.Info().Str("access_key", req.AccessKey).Str("remote", r.RemoteAddr).Msg("console sign-in refused: wrong secret")
 		writeError(w, http.StatusUnauthorized, errBadCredentials)
 		return
