@@ -74,6 +74,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts Options) {
 	t.Run("RoundTrip", s.testRoundTrip)
 	t.Run("Ranges", s.testRanges)
 	t.Run("SSE", s.testSSE)
+	t.Run("SSEManaged", s.testSSEManaged)
 	t.Run("Overwrite", s.testOverwrite)
 	t.Run("Delete", s.testDelete)
 	t.Run("FailedUploads", s.testFailedUploads)
