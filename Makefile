@@ -38,22 +38,24 @@ test: check
 	CASSANDRA_HOSTS="$${CASSANDRA_HOSTS:-127.0.0.1:$${CASSANDRA_PORT:-9042}}" \
 		$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
-## test-tls: the s3cmd quick start over TLS (mutual) and a login to a Cassandra node of its own, started
-## on TLS_CASSANDRA_ADDR_OFFSET (127.0.0.4):TLS_CASSANDRA_PORT with CASSANDRA_TLS=1 CASSANDRA_CLIENT_AUTH=1
-## CASSANDRA_AUTH=1 and stopped by its pid afterwards; the usual node is left alone (docs/operations.md)
+## test-tls: the s3cmd quick start over TLS (mutual) and a login to a three-node ring of its own, started
+## on TLS_CASSANDRA_ADDR_OFFSET (127.0.0.4-6):TLS_CASSANDRA_PORT with CASSANDRA_TLS=1 CASSANDRA_CLIENT_AUTH=1
+## CASSANDRA_AUTH=1 (RF 3, QUORUM) and stopped by its pids afterwards; the usual node is left alone
+## (docs/operations.md)
 TLS_CASSANDRA_HOME ?= $(if $(TMPDIR),$(TMPDIR),/tmp)/amphora-tls-cassandra
 TLS_CASSANDRA_ADDR_OFFSET ?= 3
 TLS_CASSANDRA_PORT ?= 9142
-TLS_CASSANDRA_HEAP ?= 768M
+TLS_CASSANDRA_HEAP ?= 512M
 test-tls:
 	@scripts/test-deps.sh
 	@export CASSANDRA_HOME_DIR=$(TLS_CASSANDRA_HOME) CASSANDRA_ADDR_OFFSET=$(TLS_CASSANDRA_ADDR_OFFSET) \
 		CASSANDRA_PORT=$(TLS_CASSANDRA_PORT) CASSANDRA_HEAP=$(TLS_CASSANDRA_HEAP) \
 		CASSANDRA_TLS=1 CASSANDRA_CLIENT_AUTH=1 CASSANDRA_AUTH=1; \
-	trap 'scripts/cassandra.sh stop' EXIT; \
-	scripts/cassandra.sh start || exit 1; \
+	trap 'scripts/cassandra.sh ring-stop' EXIT; \
+	scripts/cassandra.sh ring-start || exit 1; \
 	eval "$$(scripts/cassandra.sh tls-env | sed 's/^/export /')"; \
-	AMPHORA_TLS_CASSANDRA_HOSTS=127.0.0.$$((1 + $(TLS_CASSANDRA_ADDR_OFFSET))):$(TLS_CASSANDRA_PORT) \
+	a=$$((1 + $(TLS_CASSANDRA_ADDR_OFFSET))); \
+	AMPHORA_TLS_CASSANDRA_HOSTS=127.0.0.$$a:$(TLS_CASSANDRA_PORT),127.0.0.$$((a + 1)):$(TLS_CASSANDRA_PORT),127.0.0.$$((a + 2)):$(TLS_CASSANDRA_PORT) \
 	AMPHORA_TLS_CASSANDRA_USER=cassandra AMPHORA_TLS_CASSANDRA_PASSWORD=cassandra AMPHORA_TLS_CASSANDRA_CLIENT_AUTH=1 \
 		$(GO) test -race -count=1 -timeout 10m -run '^TestCassandraTLS$$' -v ./integration/
 

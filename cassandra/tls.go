@@ -121,6 +121,11 @@ func tlsHint(t TLS, err error) error {
 		return fmt.Errorf("%w (TLS: the node does not speak TLS on that port: check its client_encryption_options)", err)
 	case containsAny(err, "tls:", "remote error"):
 		return fmt.Errorf("%w (TLS handshake failed: does the node require a client certificate, cassandra.tls.cert_file?)", err)
+	case t.CertFile == "" && containsAny(err, "no response to connection startup", "connection reset by peer", "EOF"):
+		// TLS 1.3: a node that requires a client certificate refuses it
+		// after the client's side of the handshake is done, so the client
+		// may see only its connection closed, not the node's alert.
+		return fmt.Errorf("%w (TLS: the node closed the connection after the handshake: client certificate required? set cassandra.tls.cert_file and key_file)", err)
 	}
 	return err
 }

@@ -119,3 +119,17 @@ func TestTLSConfig(t *testing.T) {
 		t.Errorf("username without password: %v", err)
 	}
 }
+
+// TestTLSHintClosedAfterHandshake: under TLS 1.3 a node requiring a client
+// certificate may only close the connection; without cert_file the error
+// says what to set, with it the error stays as it is.
+func TestTLSHintClosedAfterHandshake(t *testing.T) {
+	err := errors.New("gocql: unable to create session: unable to connect to initial hosts: gocql: no response to connection startup within timeout")
+	hinted := tlsHint(TLS{Enabled: true, CAFile: "ca.pem"}, err).Error()
+	if !strings.Contains(hinted, "certificate required") || !strings.Contains(hinted, "cassandra.tls.cert_file") {
+		t.Errorf("no client certificate: %s", hinted)
+	}
+	if got := tlsHint(TLS{Enabled: true, CAFile: "ca.pem", CertFile: "c.pem", KeyFile: "c.key"}, err); got.Error() != err.Error() {
+		t.Errorf("with a client certificate: %v", got)
+	}
+}

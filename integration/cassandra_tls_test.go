@@ -86,6 +86,17 @@ func (e tlsCassandra) configTOML(addr, keyspace string, o serverOptions, login s
 	return b.String()
 }
 
+// options are the quick start's server options: on a ring (make test-tls
+// starts three nodes), every object on every node (RF 3) at QUORUM.
+func (e tlsCassandra) options() serverOptions {
+	o := defaultOptions()
+	if n := len(e.hosts); n > 1 {
+		o.ReplicationFactor = min(n, 3)
+		o.Consistency = "QUORUM"
+	}
+	return o
+}
+
 // files are the [cassandra.tls] lines of a client that has everything.
 func (e tlsCassandra) files() []string {
 	l := []string{fmt.Sprintf("ca_file = %q", e.ca)}
@@ -115,19 +126,23 @@ func TestCassandraTLS(t *testing.T) {
 		t.Setenv("AMPHORA_CASSANDRA_PASSWORD", e.password)
 	}
 
+	// One keyspace for the quick start and the connection variants after
+	// it: creating the schema again waits for the ring's schema agreement
+	// table after table (minutes on 2 cores); applying it to a keyspace
+	// that has it only connects and checks.
+	ks := newKeyspaceName()
+	t.Cleanup(func() { e.dropKeyspace(t, ks) })
 	t.Run("QuickStart", func(t *testing.T) {
 		addr, err := freeAddr()
 		if err != nil {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
-		ks := newKeyspaceName()
-		s := &server{Addr: addr, Hosts: e.hosts, Keyspace: ks, Options: defaultOptions(), bin: bin,
+		s := &server{Addr: addr, Hosts: e.hosts, Keyspace: ks, Options: e.options(), bin: bin,
 			Config: filepath.Join(dir, "amphora.toml"), LogPath: filepath.Join(dir, "amphora.log")}
 		if err := os.WriteFile(s.Config, []byte(e.configTOML(addr, ks, s.Options, e.login(), e.files()...)), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { e.dropKeyspace(t, ks) })
 		if err := s.start(); err != nil {
 			t.Fatal(err)
 		}
@@ -172,13 +187,11 @@ func TestCassandraTLS(t *testing.T) {
 		{"NoHostCheck", append(e.files(), "verify_host = false")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ks := newKeyspaceName()
 			path := filepath.Join(t.TempDir(), "amphora.toml")
-			if err := os.WriteFile(path, []byte(e.configTOML("127.0.0.1:0", ks, defaultOptions(), e.login(), c.lines...)), 0o600); err != nil {
+			if err := os.WriteFile(path, []byte(e.configTOML("127.0.0.1:0", ks, e.options(), e.login(), c.lines...)), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { e.dropKeyspace(t, ks) })
-			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			if out, err := exec.CommandContext(ctx, bin, "schema", "apply", "-config", path).CombinedOutput(); err != nil {
 				t.Fatalf("schema apply: %v\n%s", err, tailLines(out, 20))
