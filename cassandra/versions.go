@@ -101,6 +101,7 @@ func (r versionRow) effectiveLock() store.Lock {
 	}
 	if v, ok := r.legalHolds[r.version]; ok {
 		l.LegalHold = v
+		l.LegalHoldSet = true
 	}
 	return l
 }

@@ -410,6 +410,9 @@ func (s *server) getObjectLegalHold(w http.ResponseWriter, r *http.Request) erro
 	if _, err := bucketObjectLock(ri.bucket); err != nil {
 		return err
 	}
+	if !ri.object.Lock.HadLegalHold() {
+		return errNoObjectLockConfig // never put on this version, as S3 answers
+	}
 	status := "OFF"
 	if ri.object.Lock.LegalHold {
 		status = "ON"

@@ -47,7 +47,15 @@ func (r Retention) Active(now time.Time) bool { return r.Mode != "" && now.Befor
 type Lock struct {
 	Retention Retention
 	LegalHold bool
+	// LegalHoldSet: PutObjectLegalHold (ON or OFF) was called on the
+	// version. Not encoded: stores derive it (HadLegalHold).
+	LegalHoldSet bool
 }
+
+// HadLegalHold reports whether a legal hold was ever put on the version,
+// by its write or by PutObjectLegalHold: GetObjectLegalHold answers 404
+// NoSuchObjectLockConfiguration for one that never had one, as S3 does.
+func (l Lock) HadLegalHold() bool { return l.LegalHold || l.LegalHoldSet }
 
 // IsZero reports whether l protects nothing, ever.
 func (l Lock) IsZero() bool { return l.Retention.IsZero() && !l.LegalHold }

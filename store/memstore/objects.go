@@ -315,7 +315,7 @@ func (s *Store) PutObjectRetention(ctx context.Context, obj store.Object, r stor
 
 // PutObjectLegalHold sets the legal hold of the version obj names.
 func (s *Store) PutObjectLegalHold(ctx context.Context, obj store.Object, on bool) error {
-	return s.setCurrent(ctx, obj, "legal hold", func(o *store.Object) { o.Lock.LegalHold = on })
+	return s.setCurrent(ctx, obj, "legal hold", func(o *store.Object) { o.Lock.LegalHold, o.Lock.LegalHoldSet = on, true })
 }
 
 // setCurrent applies set to the version obj names, if its key still

@@ -69,6 +69,14 @@ func (s *suite) testObjectLock(t *testing.T) {
 			}
 		}
 
+		// A version never held says so (GetObjectLegalHold answers 404).
+		if got := version(c.Key, c.VersionID).Lock; got.HadLegalHold() {
+			t.Errorf("a version never held: %+v", got)
+		}
+		if got := version(h.Key, h.VersionID).Lock; !got.HadLegalHold() {
+			t.Errorf("a version held by its write: %+v", got)
+		}
+
 		// Deleting by id: refused while locked, bypass or not (but for
 		// GOVERNANCE).
 		_, err := st.DeleteVersion(ctx, b, c.Key, c.VersionID, true)
@@ -114,8 +122,12 @@ func (s *suite) testObjectLock(t *testing.T) {
 		if _, err := st.DeleteVersion(ctx, b, g.Key, g.VersionID, false); err != nil {
 			t.Errorf("delete once GOVERNANCE is removed: %v", err)
 		}
+		// One held, then released, has a legal hold OFF (and set).
 		if err := st.PutObjectLegalHold(ctx, h, false); err != nil {
 			t.Fatal(err)
+		}
+		if got := version(h.Key, h.VersionID).Lock; got.LegalHold || !got.LegalHoldSet {
+			t.Errorf("legal hold released: %+v", got)
 		}
 		if _, err := st.DeleteVersion(ctx, b, h.Key, h.VersionID, false); err != nil {
 			t.Errorf("delete once the legal hold is off: %v", err)
