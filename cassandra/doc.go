@@ -18,7 +18,7 @@
 //	multipart        ((upload_id)) state, manifest, version  one upload: LWT-only state machine
 //	uploads          ((bucket_id)), key blob, upload_id      ListMultipartUploads index
 //	parts            ((upload_id)), part_number, version DESC one row per stored part: its commit point
-//	manifests        ((manifest)), idx                       a completed object's parts, written once
+//	manifests        ((manifest)), idx                       a completed object's parts, written once; or an appendable object's segments, each claimed once with an LWT
 //	accounts         ((id)) display_name, email, admin       accounts (accounts.go)
 //	accounts_by_email((email)) account                       unique e-mail claims (LWT)
 //	access_keys      ((id)) account, secret, sealed, disabled, buckets   keys; secrets sealed (seal.go)
@@ -218,6 +218,65 @@
 // boundaries, so memory stays BlocksInFlight blocks and a range read
 // touches only its parts. ObjectPart reads one manifest row.
 //
+// # Appendable objects
+//
+// An appendable object (store.Appends; append.go, append_commit.go,
+// append_gc.go) is a chain: a manifests partition, its id a timeuuid of
+// its own, whose rows are segments, one per append, each naming a blob
+// (inode) holding that append's bytes, its offset, the running digest of
+// the ETag (store.AppendDigest) and the version its append commits
+// (schema 0012). A version of it is a versions row whose inode and
+// upload_id both name the chain (never so for a multipart version, whose
+// upload id is a timeuuid and manifest id random) and whose parts is the
+// number of segments it covers: the multipart manifest reader streams it
+// unchanged, and the rows beyond parts are not read.
+//
+// Segment rows are written only by INSERT ... IF NOT EXISTS: the claim.
+// An append (1) reads the key's rows and, at serial consistency, the
+// segments claimed beyond the current version (a claimed segment whose
+// version never landed is part of the object all the same); checks the
+// position against that length; (2) queues an intent (kindAppend: blob,
+// chain, index) and writes the blob; (3) claims the next index, with a
+// version newer than every row and claim it read: of appenders racing at
+// one position exactly one claims it, the others re-read and get the new
+// length (store.PositionError); (4) commits a versions row covering the
+// chain up to its segment with the PUT commit's batch (insert, range
+// tombstone below it, the replaced row queued as garbage), then the
+// listing row. Step 4 is skipped when the current row covers the segment
+// already (a later append committed first, with a newer version) or is
+// no longer of this chain (a PUT or DELETE replaced it: committing would
+// bring the chain back). So readers see an object before or after each
+// append, never part of one, and never a shorter version after a longer.
+// Creating a chain (position 0, no object) takes the key's
+// conditional-write lock (waiting a few seconds for a holder) and checks
+// under it that the key still has no object. Appends are refused in a
+// bucket whose versioning was ever set, so every version row of a chain
+// but the newest is garbage.
+//
+// The blocks of a chain are shared by all its versions, so the sweeper
+// reclaims chains, not versions (append_gc.go). A chain lives while a row
+// the garbage rule keeps names it. An entry of a chain version (garbage
+// or intent) finding its chain live is dropped; finding it dead queues a
+// kindChainDead entry a grace period later (the chain's last version may
+// have been current until just now); that entry, finding the chain still
+// dead, writes a tombstone for each claim's version at that version's
+// own timestamp (a commit of it still in the air can never bring the
+// chain back), deletes the blocks of every segment the chain ever claimed
+// and then its rows (a plain partition delete: the one write of a claimed
+// table without an LWT, safe since only a late appender claims a segment
+// of a dead chain, and its intent reclaims that). An append's intent
+// whose blob holds its index is the chain's; one whose index another
+// blob holds is deleted; one whose index is free (the appender died, or
+// is too slow) is fenced first: the sweeper claims the index with an
+// empty segment (no inode, no bytes), so the appender's claim, if it ever
+// comes, fails and its client gets 409 with the unchanged length. Readers
+// and appenders skip fences.
+//
+// A claimed segment whose version never landed (the appender died
+// between steps 3 and 4) is read by no GET until the next append commits
+// a version covering it; HEAD shows the shorter length meanwhile, and an
+// append at that length is refused with the longer one.
+//
 // # Inline objects
 //
 // An object of at most InlineSize bytes (4 KiB by default) has no blocks:
@@ -255,7 +314,7 @@
 // PUT in that window commits into the dead incarnation, like a PUT racing
 // DeleteBucket (above), and its rows are reclaimed by the sweeper.
 //
-// # SSE-C
+// # SSE-C, SSE-S3 and SSE-KMS
 //
 // The blob layer (writeBlocks, the block reader, the manifest reader)
 // reads and writes every blob through a blockCodec (codec.go). A version
@@ -275,6 +334,15 @@
 // ETag is the MD5 of the stored bytes; Content-MD5 is checked against
 // the plain ones. ReadObject checks obj.SSEKey against the record before
 // reading anything (store.CheckSSE).
+//
+// SSE-S3 and SSE-KMS use the same codec with the object's data key in
+// place of a customer key (store.SSE.Managed set): the sse column then
+// holds store.ManagedSSE's record, the data key wrapped under a master
+// key of the frontend's key ring, with the key's id; the store never sees
+// a master key. An UploadPart of such an upload gets its data key from
+// the frontend through PartInput.Managed. An SSE-S3 ETag is the MD5 of
+// the plain bytes, as in S3 (blockCodec.etagOfStored is false), so an
+// inline SSE-S3 version is checked against its ETag once opened.
 //
 // # Versions
 //
@@ -461,7 +529,10 @@
 // marked so and retried with backoff. The only multi-partition batch is
 // the inline PUT's logged batch; the others (step 5, and UploadPart's)
 // touch a single partition and are unlogged. Tables written by LWTs (buckets, key_locks, multipart) are
-// never written without one. UploadPart and ListParts read the multipart
+// never written without one; so are the manifests partitions of appendable
+// objects' chains (but the partition delete of a dead chain, see
+// "Appendable objects"), while a multipart manifest's partition is written
+// once without. UploadPart and ListParts read the multipart
 // row at the plain consistency: for them it is only a hint; every
 // decision that GC safety depends on reads it at serial consistency. ApplySchema's
 // tables get deterministic ids (see package schema), which makes

@@ -131,10 +131,13 @@ func (s *Store) ObjectParts(ctx context.Context, obj store.Object, first, last i
 		}
 	}
 	n := max(r.parts, 1)
+	if r.chain { // an appendable object is one part
+		n = 1
+	}
 	if first < 1 || last < first || last > n {
 		return nil, fmt.Errorf("parts %d..%d of %d: %w", first, last, n, store.ErrInvalidPart)
 	}
-	if r.parts == 0 {
+	if r.parts == 0 || r.chain {
 		return []store.PartInfo{{Number: 1, Size: r.size}}, nil
 	}
 	composite := obj.Checksum.Type == "COMPOSITE"
@@ -170,7 +173,7 @@ func (s *Store) ObjectPart(ctx context.Context, obj store.Object, n int) (off, s
 			return 0, 0, err
 		}
 	}
-	if r.parts == 0 {
+	if r.parts == 0 || r.chain { // an appendable object is one part
 		if n != 1 {
 			return 0, 0, fmt.Errorf("part %d of a single-part object: %w", n, store.ErrInvalidPart)
 		}

@@ -183,6 +183,9 @@ func (sw *sweep) entry(ctx context.Context, e *gcEntry) error {
 	if err := s.repairListing(ctx, *b, e.key, listing, rows); err != nil {
 		return err
 	}
+	if e.chainEntry() { // an appendable object's: append_gc.go
+		return sw.chainEntry(ctx, e, rows, garbage)
+	}
 	for _, r := range rows {
 		if r.version != e.version {
 			continue
@@ -232,6 +235,9 @@ func (sw *sweep) entry(ctx context.Context, e *gcEntry) error {
 }
 
 func (sw *sweep) reclaim(ctx context.Context, e *gcEntry) error {
+	if e.chainEntry() {
+		return sw.reclaimChainEntry(ctx, e)
+	}
 	if e.parts > 0 {
 		return sw.reclaimManifest(ctx, e)
 	}

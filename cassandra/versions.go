@@ -170,7 +170,7 @@ func (r versionRow) blocks() int {
 
 func (r versionRow) ref() ref {
 	return ref{version: r.version, inode: r.inode, blockSize: r.blockSize, size: r.size, parts: r.parts,
-		etag: r.etag, data: r.data, sse: r.sse}
+		etag: r.etag, data: r.data, sse: r.sse, chain: r.isChain()}
 }
 
 // s3ID is the version's id as S3 shows it.
@@ -182,12 +182,17 @@ func (r versionRow) s3ID() string {
 }
 
 func (r versionRow) object(bucket, key string) store.Object {
-	return store.Object{
+	o := store.Object{
 		Bucket: bucket, Key: key, VersionID: r.s3ID(), DeleteMarker: r.marker,
 		Size: r.size, ETag: r.etag, LastModified: r.created, Owner: r.owner,
 		Meta: r.meta, Parts: r.parts, Checksum: r.checksum, Ref: r.ref(), ACL: r.effectiveACL(), Tags: r.effectiveTags(),
 		Lock: r.effectiveLock(), SSE: r.sse,
+		Appendable: r.isChain(),
 	}
+	if o.Appendable {
+		o.Parts = 0 // one part, as a PUT's: its manifest rows are segments (append.go)
+	}
+	return o
 }
 
 // ref is what store.Object.Ref holds for objects of this store: enough to
@@ -203,6 +208,9 @@ type ref struct {
 	data []byte
 	// sse is the version's SSE-C record: reading needs the key.
 	sse string
+	// chain: inode is an appendable object's chain, parts the segments
+	// the version covers (append.go); it is one part.
+	chain bool
 }
 
 // versionRows reads the version rows of key, newest first; limit 0 reads all.

@@ -91,6 +91,9 @@ func (s *server) routes() *mux.Router {
 		{"CompleteMultipartUpload", http.MethodPost, levelObject, query("uploadId"), "s3:PutObject", s.completeMultipartUpload},
 		{"AbortMultipartUpload", http.MethodDelete, levelObject, query("uploadId"), "s3:AbortMultipartUpload", s.abortMultipartUpload},
 		{"ListParts", http.MethodGet, levelObject, query("uploadId"), "s3:ListMultipartUploadParts", s.listParts},
+		// Appendable objects (append.go): OSS's POST and RGW's PUT form.
+		{"AppendObject", http.MethodPost, levelObject, query("append"), "s3:PutObject", s.appendObject},
+		{"AppendObject", http.MethodPut, levelObject, query("append"), "s3:PutObject", s.appendObject},
 		// Everything else on a known sub-resource, and features that ride
 		// on plain routes, are not implemented (yet).
 		{"NotImplemented", "", anyLevel, unsupportedSubresource, "", s.notImplemented},

@@ -20,6 +20,7 @@ type Store interface {
 	Versions
 	Multipart
 	Leases
+	Appends
 }
 
 // Buckets manages bucket names and their owners.
@@ -175,6 +176,10 @@ type Object struct {
 	// Checksum is the additional checksum stored with the object (zero
 	// when the client asked for none).
 	Checksum Checksum
+	// Appendable: the version was made by AppendObject (append.go). Its
+	// ETag is then AppendETag's, Parts is 0 and its Size is where the next
+	// append goes.
+	Appendable bool
 	// ACL is the version's ACL in force: the last PutObjectACL's, else
 	// its PUT's (zero: private to Owner).
 	ACL ACL

@@ -322,7 +322,7 @@ func (s *Store) ObjectPart(ctx context.Context, obj store.Object, n int) (off, s
 	if !ok || v == nil {
 		return 0, 0, fmt.Errorf("object part of %s/%s: object ref %T is not from a memstore", obj.Bucket, obj.Key, obj.Ref)
 	}
-	if v.parts == nil {
+	if v.parts == nil || v.obj.Appendable { // an appendable object is one part too
 		if n != 1 {
 			return 0, 0, fmt.Errorf("part %d of a single-part object: %w", n, store.ErrInvalidPart)
 		}
@@ -344,11 +344,15 @@ func (s *Store) ObjectParts(ctx context.Context, obj store.Object, first, last i
 	if !ok || v == nil {
 		return nil, fmt.Errorf("object parts of %s/%s: object ref %T is not from a memstore", obj.Bucket, obj.Key, obj.Ref)
 	}
-	n := max(len(v.parts), 1)
+	single := v.parts == nil || v.obj.Appendable // an appendable object is one part too
+	n := len(v.parts)
+	if single {
+		n = 1
+	}
 	if first < 1 || last < first || last > n {
 		return nil, fmt.Errorf("parts %d..%d of %d: %w", first, last, n, store.ErrInvalidPart)
 	}
-	if v.parts == nil {
+	if single {
 		return []store.PartInfo{{Number: 1, Size: v.obj.Size}}, nil
 	}
 	out := make([]store.PartInfo, 0, last-first+1)

@@ -88,6 +88,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts Options) {
 	t.Run("MultipartReupload", s.testMultipartReupload)
 	t.Run("MultipartErrors", s.testMultipartErrors)
 	t.Run("ListUploads", s.testListUploads)
+	t.Run("Append", s.testAppend)
+	t.Run("AppendRace", s.testAppendRace)
 }
 
 // suite carries what every subtest shares.
