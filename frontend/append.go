@@ -33,6 +33,15 @@ func appendPositionHeader(r *http.Request) string {
 	return "x-rgw-next-append-position"
 }
 
+// setAppendableHeaders tells a GET or HEAD of an appendable object what
+// OSS's and RGW's do: its type and where the next append goes.
+func setAppendableHeaders(h http.Header, obj store.Object) {
+	next := strconv.FormatInt(obj.Size, 10)
+	h.Set("x-oss-object-type", "Appendable")
+	h.Set("x-oss-next-append-position", next)
+	h.Set("x-rgw-next-append-position", next)
+}
+
 // appendRefusedHeaders are headers asking an append for what it cannot
 // do: an appendable object is stored plain in a bucket without
 // versioning, and its bytes change with every append.

@@ -65,6 +65,9 @@ func TestAppendObject(t *testing.T) {
 	if resp.Header.Get("Content-Length") != "12" {
 		t.Errorf("HEAD Content-Length = %q", resp.Header.Get("Content-Length"))
 	}
+	if h := resp.Header; h.Get("x-oss-object-type") != "Appendable" || h.Get("x-oss-next-append-position") != "12" || h.Get("x-rgw-next-append-position") != "12" {
+		t.Errorf("HEAD of an appendable object: %v", h)
+	}
 
 	// Wrong position: 409 with the length, in the form's header.
 	for _, tc := range []struct{ method, header string }{

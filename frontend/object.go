@@ -150,6 +150,9 @@ func (s *server) serveObject(w http.ResponseWriter, r *http.Request, body bool) 
 		setChecksumHeaders(h, obj.Checksum)
 	}
 	setSSEHeaders(h, sse)
+	if obj.Appendable {
+		setAppendableHeaders(h, obj)
+	}
 	applyOverrides(h, ri.query)
 	h.Set("Content-Length", strconv.FormatInt(rng.n, 10))
 	status := http.StatusOK
