@@ -11,7 +11,7 @@ BENCH_HEAP ?= 2G
 BENCH_JSON ?= bench-results/bench.json
 BENCH_FLAGS ?=
 
-.PHONY: all build release run test test-tls test-unit screenshots check fuzz bench bench-quick cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop fault clean
+.PHONY: all build release run test test-tls test-unit screenshots check fuzz bench bench-quick cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop fault test-faults test-faults-short test-dc test-ring clean
 
 all: build
 
@@ -116,20 +116,63 @@ cassandra-ring:
 cassandra-ring-stop:
 	@scripts/cassandra.sh ring-stop
 
-## fault: the fault suite (integration/fault_test.go, docs/reliability.md) on a three-node ring of its
-## own on 127.0.0.21-23 (FAULT_CASSANDRA_HOME, small heaps), stopped by its pids afterwards and its data thrown
-## away; the usual node is left alone
+## test-faults: the fault suite (integration/fault*_test.go, docs/reliability.md) on a three-node ring of
+## its own on 127.0.0.21-23 (FAULT_CASSANDRA_HOME, small heaps), stopped by its pids afterwards and its data
+## thrown away (so the test keeps its keyspace: AMPHORA_KEEP_KEYSPACE); the usual node is left alone.
+## `make fault` is the same. test-faults-short: its short form (one node kill under a one-minute load,
+## 512 MiB heaps; CI, about 3-4 minutes with the ring's start and stop on 2 cores, docs/reliability.md).
 FAULT_CASSANDRA_HOME ?= $(if $(TMPDIR),$(TMPDIR),/tmp)/amphora-fault-ring
 FAULT_CASSANDRA_ADDR_OFFSET ?= 20
 FAULT_CASSANDRA_HEAP ?= 768M
-fault:
+FAULT_ENV ?=
+test-faults:
 	@export CASSANDRA_HOME_DIR=$(FAULT_CASSANDRA_HOME) CASSANDRA_ADDR_OFFSET=$(FAULT_CASSANDRA_ADDR_OFFSET) \
 		CASSANDRA_HEAP=$(FAULT_CASSANDRA_HEAP); \
 	trap 'scripts/cassandra.sh ring-stop; rm -rf $(FAULT_CASSANDRA_HOME)/node[123]/data' EXIT; \
 	scripts/cassandra.sh ring-start || exit 1; \
 	a=$$((1 + $(FAULT_CASSANDRA_ADDR_OFFSET))); \
-	AMPHORA_FAULT_RING=127.0.0.$$a:9042,127.0.0.$$((a + 1)):9042,127.0.0.$$((a + 2)):9042 \
+	$(FAULT_ENV) AMPHORA_KEEP_KEYSPACE=1 AMPHORA_FAULT_RING=127.0.0.$$a:9042,127.0.0.$$((a + 1)):9042,127.0.0.$$((a + 2)):9042 \
 		$(GO) test -count=1 -timeout 20m -run '^TestFaults$$' -v ./integration/
+
+fault: test-faults
+
+test-faults-short:
+	@$(MAKE) --no-print-directory test-faults FAULT_CASSANDRA_HEAP=512M FAULT_ENV=AMPHORA_FAULT_SHORT=1
+
+## test-dc: two datacenters (integration/dc_test.go, TestTwoDatacenters): dc1 on 127.0.0.51-52 and dc2 on
+## 127.0.0.53-54 (scripts/cassandra.sh dc-start, DC_CASSANDRA_HOME, 512 MiB heaps), stopped by their pids
+## afterwards and their data thrown away; about 4-5 minutes on 2 cores
+DC_CASSANDRA_HOME ?= $(if $(TMPDIR),$(TMPDIR),/tmp)/amphora-dc-ring
+DC_CASSANDRA_ADDR_OFFSET ?= 50
+DC_CASSANDRA_HEAP ?= 512M
+test-dc:
+	@export CASSANDRA_HOME_DIR=$(DC_CASSANDRA_HOME) CASSANDRA_ADDR_OFFSET=$(DC_CASSANDRA_ADDR_OFFSET) \
+		CASSANDRA_HEAP=$(DC_CASSANDRA_HEAP); \
+	trap 'scripts/cassandra.sh dc-stop; rm -rf $(DC_CASSANDRA_HOME)/node[1234]/data' EXIT; \
+	scripts/cassandra.sh dc-start || exit 1; \
+	a=$$((1 + $(DC_CASSANDRA_ADDR_OFFSET))); \
+	AMPHORA_KEEP_KEYSPACE=1 AMPHORA_DC_RING=127.0.0.$$a:9042,127.0.0.$$((a + 1)):9042,127.0.0.$$((a + 2)):9042,127.0.0.$$((a + 3)):9042 \
+		$(GO) test -count=1 -timeout 20m -run '^TestTwoDatacenters$$' -v ./integration/
+
+## test-ring: the ring tests, every test whose name has Ring in ./cassandra and ./integration (the
+## scrubber's TestScrubRing, the block reads' TestRingBlockReadOne), on a three-node ring of its own on
+## 127.0.0.31-33 (RING_CASSANDRA_HOME, 768 MiB heaps) started with CASSANDRA_TEST_RING=1 (hinted handoff
+## and the dynamic snitch off, GossipingPropertyFileSnitch: a test can put other bytes on one replica,
+## and a node asked at ONE reads its own copy), stopped by its pids afterwards and its data thrown away;
+## the usual node is left alone. Tests find the hosts in AMPHORA_RING (comma-separated) and the ring's
+## directory (nodeN/cassandra.pid) in AMPHORA_RING_HOME, and skip without them; about 4 minutes
+RING_CASSANDRA_HOME ?= $(if $(TMPDIR),$(TMPDIR),/tmp)/amphora-test-ring
+RING_CASSANDRA_ADDR_OFFSET ?= 30
+RING_CASSANDRA_HEAP ?= 768M
+test-ring:
+	@export CASSANDRA_HOME_DIR=$(RING_CASSANDRA_HOME) CASSANDRA_ADDR_OFFSET=$(RING_CASSANDRA_ADDR_OFFSET) \
+		CASSANDRA_HEAP=$(RING_CASSANDRA_HEAP) CASSANDRA_TEST_RING=1; \
+	trap 'scripts/cassandra.sh ring-stop; rm -rf $(RING_CASSANDRA_HOME)/node[123]/data' EXIT; \
+	scripts/cassandra.sh ring-start || exit 1; \
+	a=$$((1 + $(RING_CASSANDRA_ADDR_OFFSET))); \
+	AMPHORA_RING=127.0.0.$$a:9042,127.0.0.$$((a + 1)):9042,127.0.0.$$((a + 2)):9042 \
+	AMPHORA_RING_HOME=$(RING_CASSANDRA_HOME) \
+		$(GO) test -count=1 -timeout 15m -run 'Ring' -v ./cassandra/ ./integration/
 
 clean:
 	rm -rf bin

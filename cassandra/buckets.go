@@ -83,6 +83,21 @@ func (s *Store) readBucket(ctx context.Context, name string) (bucketInfo, error)
 	return b, nil
 }
 
+// bucketSerial is the serial consistency of the lightweight transactions
+// on the buckets table (claim, settings, delete). Bucket names are global,
+// so with a local datacenter configured (a multi-datacenter deployment) it
+// is SERIAL whatever serial_consistency says: under LOCAL_SERIAL each
+// datacenter runs Paxos among its own replicas only, and two datacenters
+// could both claim one name. With one datacenter cut off, SERIAL cannot
+// reach a quorum of all replicas and a claim fails (503 SlowDown) instead
+// of splitting (docs/operations.md, "Several datacenters").
+func (s *Store) bucketSerial() gocql.Consistency {
+	if s.cfg.LocalDC != "" {
+		return gocql.Serial
+	}
+	return s.cfg.serial
+}
+
 // CreateBucket claims b.Name with a lightweight transaction, so exactly one
 // of several concurrent claims wins, then records it for ListBuckets.
 func (s *Store) CreateBucket(ctx context.Context, b store.Bucket) error {
@@ -104,7 +119,7 @@ func (s *Store) CreateBucket(ctx context.Context, b store.Bucket) error {
 	applied, err := s.query(ctx,
 		`INSERT INTO buckets (name, id, owner, location, created, shards, config) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
 		b.Name, id, b.Owner, b.Location, created, s.cfg.ListingShards, settings).
-		SerialConsistency(s.cfg.serial).MapScanCAS(existing)
+		SerialConsistency(s.bucketSerial()).MapScanCAS(existing)
 	if err != nil {
 		return fmt.Errorf("claim bucket %q: %w", b.Name, err)
 	}
@@ -151,7 +166,7 @@ func (s *Store) SetBucketSetting(ctx context.Context, name, setting, value strin
 	if value == "" {
 		stmt, args = `DELETE config[?] FROM buckets WHERE name = ? IF id = ?`, []any{setting, name, b.id}
 	}
-	applied, err := s.query(ctx, stmt, args...).SerialConsistency(s.cfg.serial).MapScanCAS(map[string]any{})
+	applied, err := s.query(ctx, stmt, args...).SerialConsistency(s.bucketSerial()).MapScanCAS(map[string]any{})
 	if err != nil {
 		return fmt.Errorf("set %s of bucket %q: %w", setting, name, err)
 	}
@@ -191,7 +206,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	}
 	existing := map[string]any{}
 	applied, err := s.query(ctx, `DELETE FROM buckets WHERE name = ? IF id = ?`, name, b.id).
-		SerialConsistency(s.cfg.serial).MapScanCAS(existing)
+		SerialConsistency(s.bucketSerial()).MapScanCAS(existing)
 	if err != nil {
 		return fmt.Errorf("delete bucket %q: %w", name, err)
 	}

@@ -134,6 +134,15 @@ type Config struct {
 	// Observer, when set, sees every statement the session runs, by a
 	// short name (observe.go): for statement metrics.
 	Observer StatementObserver
+	// DisableBlockReadOne reads blocks at Consistency only. By default a
+	// block is read at ONE (LOCAL_ONE under a LOCAL_ consistency) and read
+	// again at Consistency only when that copy is missing, fails its
+	// CRC-32C or authentication, or the read fails (blockread.go).
+	DisableBlockReadOne bool
+	// BlockCacheSize is the bytes of the in-memory cache of blocks read,
+	// per Store (blockcache.go); 0 (default) turns it off. It is held in
+	// slots of BlockSize + 16 bytes, off the Go heap.
+	BlockCacheSize int64
 
 	// observer, when set (tests), sees every query the session runs.
 	observer      gocql.QueryObserver
@@ -151,6 +160,9 @@ type settings struct {
 	serial      gocql.Consistency
 	sealer      sealer
 	tlsConfig   *tls.Config // nil: plain TCP
+	// blockReadOne: read blocks at blockOne first (blockread.go).
+	blockReadOne bool
+	blockOne     gocql.Consistency
 }
 
 func (c Config) validate() (settings, error) {
@@ -169,6 +181,8 @@ func (c Config) validate() (settings, error) {
 	if s.consistency, err = gocql.ParseConsistencyWrapper(s.Consistency); err != nil || s.consistency == gocql.Serial || s.consistency == gocql.LocalSerial {
 		errs = append(errs, fmt.Errorf("invalid consistency %q", s.Consistency))
 	}
+	s.blockReadOne = !c.DisableBlockReadOne
+	s.blockOne = blockOneConsistency(s.consistency)
 	if s.SerialConsistency == "" {
 		s.SerialConsistency = "LOCAL_SERIAL"
 	}
@@ -279,6 +293,11 @@ func (c Config) validate() (settings, error) {
 	}
 	if s.ProtocolVersion != 4 && s.ProtocolVersion != 5 {
 		errs = append(errs, fmt.Errorf("protocol version %d: 4 or 5", s.ProtocolVersion))
+	}
+	if s.BlockCacheSize < 0 {
+		errs = append(errs, fmt.Errorf("negative block cache size %d", s.BlockCacheSize))
+	} else if s.BlockCacheSize > 0 && s.BlockCacheSize < int64(s.BlockSize+maxCodecOverhead) {
+		errs = append(errs, fmt.Errorf("block cache size %d holds no block of %d bytes (block size + %d)", s.BlockCacheSize, s.BlockSize+maxCodecOverhead, maxCodecOverhead))
 	}
 	if s.ConnectTimeout < 0 || s.Timeout < 0 {
 		errs = append(errs, errors.New("negative timeout"))

@@ -542,6 +542,14 @@
 // upgraded it), ApplySchema refuses the latter too, and Ready reports
 // either as not ready (schema.go).
 //
+// Bucket claims, deletions and setting changes (buckets.go) run their
+// LWTs at SERIAL whenever local_datacenter is set, whatever
+// serial_consistency says: at LOCAL_SERIAL two datacenters could both
+// claim one name (seen in TestTwoDatacenters). Block reads go to ONE
+// first and to the configured consistency only on a missing or bad copy
+// (blockread.go): blocks are immutable and carry their CRC-32C, so any
+// replica's verified copy is the block.
+//
 // # Observability
 //
 // Config.Observer sees every statement attempt by a bounded name, its verb

@@ -198,10 +198,15 @@ func (br *blockReader) prefetch() {
 				defer br.wg.Done()
 				defer close(f.done)
 				start := time.Now()
+				// A cached block takes no Cassandra slot.
+				if data, ok := br.s.cachedBlock(f.seg.ref, f.seg.codec, f.idx, f.buf.b); ok {
+					f.data, f.took = data, time.Since(start)
+					return
+				}
 				if f.err = br.s.acquireSlot(br.ctx); f.err != nil {
 					return
 				}
-				f.data, f.err = br.s.readBlock(br.ctx, f.seg.ref, f.seg.codec, f.idx, f.buf.b)
+				f.data, f.err = br.s.readStoredBlock(br.ctx, f.seg.ref, f.seg.codec, f.idx, f.buf.b)
 				br.s.releaseSlot()
 				f.took = time.Since(start)
 			}()

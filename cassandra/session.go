@@ -29,6 +29,12 @@ type Store struct {
 	keys    ttlCache[store.AccessKey]
 	md5     *md5s
 	gc      gcTotals // what RunSweeper did (stats.go)
+	// blockRow reads one block row (selectBlock; tests wrap it), cache
+	// holds blocks read (nil: off) and blockReads counts reads at ONE
+	// (blocks.go, blockcache.go, blockread.go).
+	blockRow   blockRowFunc
+	cache      *blockCache
+	blockReads blockReadCounters
 
 	bgMu   sync.Mutex
 	bg     sync.WaitGroup // background cleanups, waited for by Close
@@ -62,6 +68,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		sess.Close()
 		return nil, err
 	}
+	s.blockRow = s.selectBlock
+	if s.cache, err = newBlockCache(st.BlockCacheSize, st.BlockSize); err != nil {
+		sess.Close()
+		return nil, err
+	}
 	s.md5 = newMD5s()
 	return s, nil
 }
@@ -83,6 +94,7 @@ func (s *Store) Close() {
 	}
 	s.sess.Close()
 	s.md5.close()
+	s.cache.close()
 }
 
 func (s *Store) timeout() time.Duration {
@@ -115,7 +127,8 @@ func newCluster(st settings, keyspace string) *gocql.ClusterConfig {
 	if st.LocalDC != "" {
 		fallback = gocql.DCAwareRoundRobinPolicy(st.LocalDC)
 	}
-	c.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(fallback, gocql.ShuffleReplicas())
+	// A host that stops answering is tried last for a while (stallpolicy.go).
+	c.PoolConfig.HostSelectionPolicy = newStallAware(gocql.TokenAwareHostPolicy(fallback, gocql.ShuffleReplicas()), stallHold(c.Timeout))
 	c.NumConns = st.Connections
 	c.ProtoVersion = st.ProtocolVersion
 	// No frame compression: blocks are mostly incompressible (media,

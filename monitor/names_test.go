@@ -126,7 +126,10 @@ func TestMetricNamesDocumentedAndDashboarded(t *testing.T) {
 		}
 	}
 	for n := range dash {
-		if !have[n] {
+		// The lifecycle worker's and the scrubber's metrics are registered
+		// by cmd/amphora (its TestWorkerMetricsDocumented checks them).
+		workers := strings.HasPrefix(n, "amphora_lifecycle_") || strings.HasPrefix(n, "amphora_scrub_")
+		if !have[n] && !(workers && doc[n]) {
 			unknown = append(unknown, n)
 		}
 	}

@@ -21,6 +21,13 @@ type Store interface {
 	GCLag(ctx context.Context) (time.Duration, error)
 }
 
+// blockStore is the block read side of *cassandra.Store (reads at ONE and
+// the block cache), reported when st has it.
+type blockStore interface {
+	BlockReadStats() cassandra.BlockReadStats
+	BlockCacheStats() cassandra.BlockCacheStats
+}
+
 // gcLagEvery is how often the GC watermark is read from Cassandra; a
 // scrape never waits for it (the last value read is reported).
 const (
@@ -65,11 +72,20 @@ var (
 	gcLast       = desc("amphora_gc_last_sweep_timestamp_seconds", "When this process's last sweep ended (Unix time).")
 	gcLastTook   = desc("amphora_gc_last_sweep_duration_seconds", "How long this process's last sweep took.")
 	gcLag        = desc("amphora_gc_queue_lag_seconds", "Age of the oldest GC queue minute not yet cleared by any sweeper: the sweeping backlog.")
+
+	blockReadOne       = desc("amphora_block_reads_one_total", "Blocks read at ONE (LOCAL_ONE) whose copy checked out (cassandra.block_read_one).")
+	blockFallbacks     = desc("amphora_block_read_fallbacks_total", "Block reads at ONE read again at the configured consistency, by reason (missing, corrupt, error).", "reason")
+	blockFallbackFails = desc("amphora_block_read_fallback_failures_total", "Fallback block reads that failed too (the GET failed).")
+	blockCacheEvicted  = desc("amphora_block_cache_evictions_total", "Blocks evicted from the block cache to make room (cassandra.block_cache_mb).")
+	blockCacheBlocks   = desc("amphora_block_cache_blocks", "Blocks held in the block cache now.")
+	blockCacheBytes    = desc("amphora_block_cache_bytes", "Stored bytes of the blocks held in the block cache now.")
+	blockCacheMax      = desc("amphora_block_cache_max_bytes", "The block cache's size in whole block slots (0: off).")
 )
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{buffersInUse, buffersMax, bufferCuts, slotsInUse, slotsMax, cacheLookups,
-		gcSweeps, gcFailed, gcEntries, gcReclaimed, gcBlocks, gcEntryFails, gcLast, gcLastTook, gcLag} {
+		gcSweeps, gcFailed, gcEntries, gcReclaimed, gcBlocks, gcEntryFails, gcLast, gcLastTook, gcLag,
+		blockReadOne, blockFallbacks, blockFallbackFails, blockCacheEvicted, blockCacheBlocks, blockCacheBytes, blockCacheMax} {
 		ch <- d
 	}
 }
@@ -93,6 +109,21 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(cacheLookups, float64(keys.Misses), "access_key", "miss")
 	counter(cacheLookups, float64(buckets.Hits), "bucket", "hit")
 	counter(cacheLookups, float64(buckets.Misses), "bucket", "miss")
+	if bs, ok := c.st.(blockStore); ok {
+		r := bs.BlockReadStats()
+		counter(blockReadOne, float64(r.One))
+		counter(blockFallbacks, float64(r.FallbackMissing), "missing")
+		counter(blockFallbacks, float64(r.FallbackCorrupt), "corrupt")
+		counter(blockFallbacks, float64(r.FallbackError), "error")
+		counter(blockFallbackFails, float64(r.FallbackFailed))
+		bc := bs.BlockCacheStats()
+		counter(cacheLookups, float64(bc.Hits), "block", "hit")
+		counter(cacheLookups, float64(bc.Misses), "block", "miss")
+		counter(blockCacheEvicted, float64(bc.Evictions))
+		gauge(blockCacheBlocks, float64(bc.Blocks))
+		gauge(blockCacheBytes, float64(bc.Bytes))
+		gauge(blockCacheMax, float64(bc.Capacity))
+	}
 	gc := c.st.GCStats()
 	counter(gcSweeps, float64(gc.Passes))
 	counter(gcFailed, float64(gc.FailedPasses))

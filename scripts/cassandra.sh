@@ -12,13 +12,22 @@
 #                                ~/.local/share/amphora/cassandra-ring unless
 #                                CASSANDRA_HOME_DIR says otherwise), started one
 #                                node at a time, stopped in reverse order
+#   scripts/cassandra.sh dc-start / dc-stop
+#                                two datacenters of two nodes each: dc1 is nodes 1-2,
+#                                dc2 nodes 3-4, on 127.0.0.(N+offset) (51-54 with
+#                                CASSANDRA_ADDR_OFFSET=50), GossipingPropertyFileSnitch,
+#                                a seed in each (data under
+#                                ~/.local/share/amphora/cassandra-dc unless
+#                                CASSANDRA_HOME_DIR says otherwise)
 #
 # Settings (environment):
 #   CASSANDRA_VERSION    5.0.8
 #   CASSANDRA_CACHE      ~/.cache/amphora       jars go to $CASSANDRA_CACHE/cassandra-$VERSION/lib
 #   CASSANDRA_HOME_DIR   ~/.local/share/amphora/cassandra   per-node data, logs, pid, yaml
 #   CASSANDRA_NODE       1        node number; node N binds 127.0.0.(N+offset) (a ring is nodes 1..3)
-#   CASSANDRA_NODES      1        ring size used for tokens and seeds (1 or 3)
+#   CASSANDRA_NODES      1        ring size used for tokens and seeds (1, 3, or 4: dc-start)
+#   CASSANDRA_DC         unset    the node's datacenter (dc-start sets dc1 or dc2):
+#                                 GossipingPropertyFileSnitch, rack1
 #   CASSANDRA_ADDR_OFFSET 0       added to the node number in its address: 3 puts a
 #                                 single node on 127.0.0.4, 10 a ring on 127.0.0.11-13,
 #                                 beside the usual node or ring (give it its own
@@ -28,6 +37,10 @@
 #   CASSANDRA_HEAP       1G       -Xms/-Xmx
 #   CASSANDRA_START_TIMEOUT 180   seconds to wait for CQL
 #   CASSANDRA_BENCH      unset    when 1: benchmark settings (raise request in-flight limits)
+#   CASSANDRA_MEMTABLE   trie     memtable implementation: trie (TrieMemtable) or skiplist
+#   CASSANDRA_SSTABLE_FORMAT bti  sstable format: bti or big (Cassandra 4's)
+#   CASSANDRA_YAML_EXTRA unset    cassandra.yaml lines appended as they are (keys the
+#                                 script does not write; scripts/bench-settings.sh)
 #   CASSANDRA_TLS        unset    when 1: client_encryption_options on, with a throwaway CA,
 #                                 node certificates (SAN IP 127.0.0.x, localhost) and a client
 #                                 certificate made with openssl and keytool under
@@ -36,6 +49,11 @@
 #   CASSANDRA_CLIENT_AUTH unset   when 1 (with CASSANDRA_TLS): require_client_auth
 #   CASSANDRA_AUTH       unset    when 1: PasswordAuthenticator; the default superuser
 #                                 cassandra / cassandra is created at startup
+#   CASSANDRA_TEST_RING  unset    when 1: settings for tests that put different bytes on one
+#                                 replica (scrub): hinted handoff off (no hint replays the
+#                                 good copy), dynamic snitch off and GossipingPropertyFileSnitch
+#                                 (datacenter1, rack1), so a node coordinating a read at ONE
+#                                 reads its own copy
 set -euo pipefail
 
 VERSION=${CASSANDRA_VERSION:-5.0.8}
@@ -112,6 +130,7 @@ token_for() {
 	1) echo -9223372036854775808 ;;
 	2) echo -3074457345618258603 ;;
 	3) echo 3074457345618258602 ;;
+	4) echo 100 ;; # dc-start's node 4 (dc2)
 	*) die "rings larger than 3 nodes need tokens: node $1" ;;
 	esac
 }
@@ -124,10 +143,32 @@ write_conf() {
 		extra="native_transport_max_request_data_in_flight_per_ip: 2GiB
 native_transport_max_request_data_in_flight: 2GiB"
 	fi
+	# Trie memtables and BTI sstables (Cassandra 5): measured faster for
+	# Amphora's blocks than the older defaults (docs/benchmarks.md,
+	# "Cassandra settings"); CASSANDRA_MEMTABLE=skiplist and
+	# CASSANDRA_SSTABLE_FORMAT=big bring those back.
+	local memtable=trie
+	[ "${CASSANDRA_MEMTABLE:-trie}" = skiplist ] && memtable=skiplist
+	extra="$extra
+memtable:
+  configurations:
+    skiplist:
+      class_name: SkipListMemtable
+    trie:
+      class_name: TrieMemtable
+    default:
+      inherits: $memtable
+sstable:
+  selected_format: ${CASSANDRA_SSTABLE_FORMAT:-bti}"
+	if [ -n "${CASSANDRA_YAML_EXTRA:-}" ]; then
+		extra="$extra
+$CASSANDRA_YAML_EXTRA"
+	fi
 	# A single node is its own seed, so that one beside another single
 	# node never gossips with it; a ring's seed is its node 1.
 	local seed=$ADDR
 	[ "$NODES" != 1 ] && seed=127.0.0.$((1 + OFFSET))
+	[ "$NODES" = 4 ] && seed="$seed:7000,127.0.0.$((3 + OFFSET))"
 	if [ "${CASSANDRA_TLS:-}" = 1 ]; then
 		local client_auth=false
 		[ "${CASSANDRA_CLIENT_AUTH:-}" = 1 ] && client_auth=true
@@ -147,13 +188,25 @@ client_encryption_options:
 authenticator: PasswordAuthenticator
 role_manager: CassandraRoleManager"
 	fi
+	local snitch=SimpleSnitch
+	if [ "${CASSANDRA_TEST_RING:-}" = 1 ]; then
+		snitch=GossipingPropertyFileSnitch
+		printf 'dc=datacenter1\nrack=rack1\n' >"$DIR/conf/cassandra-rackdc.properties"
+		extra="$extra
+hinted_handoff_enabled: false
+dynamic_snitch: false"
+	fi
+	if [ -n "${CASSANDRA_DC:-}" ]; then
+		snitch=GossipingPropertyFileSnitch
+		printf 'dc=%s\nrack=rack1\n' "$CASSANDRA_DC" >"$DIR/conf/cassandra-rackdc.properties"
+	fi
 	cat >"$DIR/conf/cassandra.yaml" <<EOF
 cluster_name: amphora-local
 num_tokens: 1
 initial_token: $(token_for "$NODE")
 auto_bootstrap: $bootstrap
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
-endpoint_snitch: SimpleSnitch
+endpoint_snitch: $snitch
 commitlog_sync: periodic
 commitlog_sync_period: 10000ms
 seed_provider:
@@ -383,13 +436,35 @@ ring() {
 	fi
 }
 
+# dc runs this script for nodes 1..4 of two datacenters: dc1 is nodes
+# 1-2, dc2 nodes 3-4, seeds 1 and 3. Tokens only need to differ: with a
+# replication factor of 2 in a datacenter of two, each node holds all of
+# its datacenter's data.
+dc() {
+	local action=$1 nodes
+	nodes="1 2 3 4"
+	[ "$action" = stop ] && nodes="4 3 2 1"
+	local home=${CASSANDRA_HOME_DIR:-$HOME/.local/share/amphora/cassandra-dc}
+	for n in $nodes; do
+		local name=dc1
+		[ "$n" -ge 3 ] && name=dc2
+		CASSANDRA_HOME_DIR=$home CASSANDRA_NODES=4 CASSANDRA_NODE=$n CASSANDRA_DC=$name "$0" "$action"
+	done
+	if [ "$action" = start ]; then
+		local a=$((1 + OFFSET))
+		echo "cassandra.sh: datacenters up: dc1 = 127.0.0.$a:$PORT, 127.0.0.$((a + 1)):$PORT; dc2 = 127.0.0.$((a + 2)):$PORT, 127.0.0.$((a + 3)):$PORT"
+	fi
+}
+
 case "${1:-}" in
 start) start ;;
 ring-start) ring start ;;
 ring-stop) ring stop ;;
+dc-start) dc start ;;
+dc-stop) dc stop ;;
 stop) stop ;;
 status) status ;;
 fetch) need_java; fetch ;;
 tls-env) tls_env ;;
-*) echo "usage: $0 start|stop|status|fetch|tls-env|ring-start|ring-stop" >&2; exit 2 ;;
+*) echo "usage: $0 start|stop|status|fetch|tls-env|ring-start|ring-stop|dc-start|dc-stop" >&2; exit 2 ;;
 esac

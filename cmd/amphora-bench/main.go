@@ -72,6 +72,19 @@ type options struct {
 	// listener on and off in turn (metrics_ab.go).
 	metricsAB       bool
 	metricsABRounds int // measured runs of each side
+
+	rf           int  // replication factor of the keyspace (SimpleStrategy)
+	blockReadOne bool // cassandra.block_read_one of the servers
+	blockCacheMB int  // cassandra.block_cache_mb of the servers
+	// sseAB compares PUT and GET of plain, SSE-C and SSE-S3 objects
+	// (sse_ab.go).
+	sseAB       bool
+	sseABRounds int
+	// readAB compares reads two ways in one run (read_ab.go).
+	readAB        bool
+	readABRounds  int
+	readABCacheMB int
+	readABOnly    string // run only the comparisons whose name contains it
 }
 
 func main() {
@@ -130,6 +143,15 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.skipMatrix, "skip-matrix", false, "skip the size x concurrency matrix (raw and HTTP)")
 	fs.BoolVar(&o.metricsAB, "metrics-ab", false, "only compare PUT and GET with the metrics listener on and off (same binary, runs on, off, off, on per cell; e.g. -sizes 4KiB -conc 8)")
 	fs.IntVar(&o.metricsABRounds, "metrics-ab-rounds", 2, "with -metrics-ab: measured runs of each side per cell (order on, off, off, on, on, off...)")
+	fs.IntVar(&o.rf, "rf", 1, "replication factor of the bench keyspace (SimpleStrategy): 3 on a three-node ring")
+	fs.BoolVar(&o.blockReadOne, "block-read-one", true, "cassandra.block_read_one for Amphora (blocks read at ONE first)")
+	fs.IntVar(&o.blockCacheMB, "block-cache-mb", 0, "cassandra.block_cache_mb for Amphora (the RSS part measures with it)")
+	fs.BoolVar(&o.sseAB, "sse-ab", false, "only compare PUT and GET of plain, SSE-C and SSE-S3 objects (one server with a key file, sides in rotating order per round; e.g. -sizes 1MiB,8MiB -conc 8)")
+	fs.IntVar(&o.sseABRounds, "sse-ab-rounds", 2, "with -sse-ab: measured runs of each side per cell")
+	fs.BoolVar(&o.readAB, "read-ab", false, "only compare reads two ways per size and concurrency: raw at ONE / at -consistency, GET with block_read_one on / off, GET with the block cache on / off for a working set that fits it and one 4x larger")
+	fs.IntVar(&o.readABRounds, "read-ab-rounds", 2, "with -read-ab: measured runs of each side (order A, B, B, A...)")
+	fs.IntVar(&o.readABCacheMB, "read-ab-cache-mb", 64, "with -read-ab: block_cache_mb of the cache-on server")
+	fs.StringVar(&o.readABOnly, "read-ab-only", "", "with -read-ab: only the comparisons whose name contains this (raw-read, read-one, cache, cache larger...)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -278,6 +300,28 @@ func run(ctx context.Context, o options) (err error) {
 	// The listing comes first: the matrix leaves gigabytes of blocks that
 	// Cassandra compacts for minutes, which would be measured along with
 	// the listing.
+	if o.sseAB {
+		rep.SSEAB, err = runSSEAB(ctx, o, env)
+		rep.Seconds = time.Since(start).Seconds()
+		rep.print(os.Stdout)
+		if o.jsonPath != "" {
+			if werr := rep.writeJSON(o.jsonPath); werr != nil && err == nil {
+				err = werr
+			}
+		}
+		return err
+	}
+	if o.readAB {
+		rep.ReadAB, err = runReadAB(ctx, o, env)
+		rep.Seconds = time.Since(start).Seconds()
+		rep.print(os.Stdout)
+		if o.jsonPath != "" {
+			if werr := rep.writeJSON(o.jsonPath); werr != nil && err == nil {
+				err = werr
+			}
+		}
+		return err
+	}
 	if o.metricsAB {
 		rep.MetricsAB, err = runMetricsAB(ctx, o, env)
 		rep.Seconds = time.Since(start).Seconds()

@@ -21,8 +21,9 @@ type rawStore struct {
 	sess      *gocql.Session
 	blockSize int64
 	inFlight  int
-	pattern   []byte    // one block of random bytes, every block's data
-	bufs      sync.Pool // *[]byte of blockSize, for reads
+	cons      gocql.Consistency // the session's, for reads
+	pattern   []byte            // one block of random bytes, every block's data
+	bufs      sync.Pool         // *[]byte of blockSize, for reads
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -52,7 +53,7 @@ func openRaw(o options) (*rawStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("raw session: %w", err)
 	}
-	r := &rawStore{sess: sess, blockSize: o.blockSize, inFlight: o.blocksInFlight, pattern: make([]byte, o.blockSize)}
+	r := &rawStore{sess: sess, cons: c.Consistency, blockSize: o.blockSize, inFlight: o.blocksInFlight, pattern: make([]byte, o.blockSize)}
 	fillRandom(r.pattern)
 	r.bufs.New = func() any { b := make([]byte, r.blockSize); return &b }
 	return r, nil
@@ -91,13 +92,19 @@ func (r *rawStore) write(ctx context.Context, size int64) (gocql.UUID, error) {
 // read fetches every block of inode into pooled buffers and checks each
 // one's length and CRC-32C, as a GET does.
 func (r *rawStore) read(ctx context.Context, inode gocql.UUID, size int64) error {
+	return r.readAt(ctx, inode, size, r.cons)
+}
+
+// readAt is read at consistency cons (-read-ab: ONE against the
+// configured consistency).
+func (r *rawStore) readAt(ctx context.Context, inode gocql.UUID, size int64, cons gocql.Consistency) error {
 	return r.parallel(ctx, r.blocks(size), func(ctx context.Context, idx int) error {
 		bp := r.bufs.Get().(*[]byte)
 		defer r.bufs.Put(bp)
 		sink := blockSink{b: (*bp)[:0]}
 		var crc int32
 		err := r.sess.Query(`SELECT data, crc FROM blocks WHERE inode = ? AND idx = ?`, inode, idx).
-			WithContext(ctx).Idempotent(true).Scan(&sink, &crc)
+			WithContext(ctx).Consistency(cons).Idempotent(true).Scan(&sink, &crc)
 		if err != nil {
 			return fmt.Errorf("block %d: %w", idx, err)
 		}

@@ -21,6 +21,7 @@ type s3client struct {
 	base   string // http://127.0.0.1:port
 	ak, sk string
 	hc     *http.Client
+	hdr    map[string]string // sent (and signed) with every request
 }
 
 func newS3Client(base, ak, sk string) *s3client {
@@ -57,6 +58,9 @@ func (c *s3client) do(ctx context.Context, method, bucket, key, query string, bo
 	}
 	if body != nil && body != http.NoBody {
 		req.ContentLength = size
+	}
+	for k, v := range c.hdr {
+		req.Header.Set(k, v)
 	}
 	req.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	req.Header.Set("Authorization", "AWS "+c.ak+":"+sigv2.Sign(c.sk, sigv2.StringToSign(req, path, "")))

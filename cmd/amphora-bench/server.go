@@ -123,9 +123,21 @@ func (e *env) teardown(o options) error {
 }
 
 // configTOML is the server's configuration: benchmark knobs from the flags,
-// everything else as in production defaults except a single-node
-// SimpleStrategy keyspace.
+// everything else as in production defaults except a SimpleStrategy
+// keyspace of -rf replicas (1: a single node).
 func (e *env) configTOML(o options, listen, debug string) string {
+	return e.configTOMLWith(o, listen, debug, "")
+}
+
+// configTOMLWith is configTOML with more lines for [cassandra] (cass):
+// block_read_one and block_cache_mb come from o unless cass sets them.
+func (e *env) configTOMLWith(o options, listen, debug, cass string) string {
+	if !strings.Contains(cass, "block_read_one") {
+		cass += fmt.Sprintf("block_read_one = %t\n", o.blockReadOne)
+	}
+	if !strings.Contains(cass, "block_cache_mb") {
+		cass += fmt.Sprintf("block_cache_mb = %d\n", o.blockCacheMB)
+	}
 	hosts := make([]string, len(o.hosts))
 	for i, h := range o.hosts {
 		hosts[i] = fmt.Sprintf("%q", h)
@@ -136,6 +148,7 @@ listen = %q
 debug_listen = %q
 region = "us-east-1"
 shutdown_timeout = "10s"
+allow_sse_c_over_http = true
 
 [log]
 level = %q
@@ -151,10 +164,10 @@ timeout = %q
 connections = %d
 protocol_version = %d
 apply_schema = false
-
+%s
 [cassandra.replication]
 class = "SimpleStrategy"
-factor = 1
+factor = %d
 
 [storage]
 block_size = "%d"
@@ -170,7 +183,7 @@ secret_key = %q
 tenant = %q
 display_name = "amphora-bench"
 `, listen, debug, o.logLevel, strings.Join(hosts, ", "), o.keyspace, o.consistency, o.serial,
-		o.timeout.String(), o.conns, o.proto, o.blockSize, o.blocksInFlight, o.maxInFlight, o.inlineSize, o.sweeper, e.ak, e.sk, benchTenant)
+		o.timeout.String(), o.conns, o.proto, cass, o.rf, o.blockSize, o.blocksInFlight, o.maxInFlight, o.inlineSize, o.sweeper, e.ak, e.sk, benchTenant)
 }
 
 // startServer runs `amphora serve` on a free port and waits until it listens.
@@ -180,6 +193,11 @@ func (e *env) startServer(ctx context.Context, o options, name string) (*server,
 
 // startServerWith is startServer with extra TOML appended to the config.
 func (e *env) startServerWith(ctx context.Context, o options, name, extra string) (*server, error) {
+	return e.startServerCass(ctx, o, name, "", extra)
+}
+
+// startServerCass is startServerWith with more [cassandra] lines (cass).
+func (e *env) startServerCass(ctx context.Context, o options, name, cass, extra string) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -193,7 +211,7 @@ func (e *env) startServerWith(ctx context.Context, o options, name, extra string
 		}
 	}
 	cfg := filepath.Join(e.dir, name+".toml")
-	if err := os.WriteFile(cfg, []byte(e.configTOML(o, addr, debug)+extra), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(e.configTOMLWith(o, addr, debug, cass)+extra), 0o600); err != nil {
 		return nil, err
 	}
 	s := &server{addr: addr, debug: debug, log: filepath.Join(e.dir, name+".log"), done: make(chan struct{})}

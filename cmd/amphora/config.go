@@ -25,6 +25,7 @@ type Config struct {
 	Accounts    AccountsConfig     `toml:"accounts"`
 	Metrics     MetricsConfig      `toml:"metrics"`
 	Lifecycle   LifecycleConfig    `toml:"lifecycle"`
+	Scrub       ScrubConfig        `toml:"scrub"`
 	Console     ConsoleConfig      `toml:"console"`
 	Encryption  EncryptionConfig   `toml:"encryption"`
 	Credentials []CredentialConfig `toml:"credentials"`
@@ -114,6 +115,12 @@ type CassandraConfig struct {
 	ProtocolVersion   int                `toml:"protocol_version"`
 	ApplySchema       bool               `toml:"apply_schema"`
 	Replication       ReplicationConfig  `toml:"replication"`
+	// BlockReadOne reads a block at ONE (LOCAL_ONE) first and again at
+	// consistency only on a miss, a bad CRC-32C or an error; true by default.
+	BlockReadOne bool `toml:"block_read_one"`
+	// BlockCacheMB is the in-memory block cache of this frontend, in MiB;
+	// 0 (default) off.
+	BlockCacheMB int `toml:"block_cache_mb"`
 }
 
 // CassandraTLSConfig encrypts the connections to the nodes (their
@@ -261,6 +268,7 @@ func defaults() Config {
 			Timeout:           Duration{10 * time.Second},
 			Connections:       2,
 			ProtocolVersion:   4,
+			BlockReadOne:      true,
 			Replication:       ReplicationConfig{Class: "NetworkTopologyStrategy"},
 			TLS:               CassandraTLSConfig{VerifyHost: true},
 		},
@@ -278,6 +286,7 @@ func defaults() Config {
 			MultipartMaxAge:   Duration{7 * 24 * time.Hour},
 		},
 		Lifecycle: LifecycleConfig{Worker: true, Interval: Duration{time.Hour}, Rate: 100, Day: Duration{24 * time.Hour}},
+		Scrub:     ScrubConfig{Interval: Duration{24 * time.Hour}, RateMB: 10},
 		Console:   ConsoleConfig{SessionTTL: Duration{12 * time.Hour}},
 	}
 }
@@ -350,6 +359,7 @@ func (c Config) validate() []string {
 		}
 	}
 	p = append(p, c.Console.validate(c.Server, c.Metrics)...)
+	p = append(p, c.Scrub.validate()...)
 	if c.Server.Region == "" {
 		add("server.region must not be empty")
 	}
@@ -454,6 +464,11 @@ func (c Config) validate() []string {
 	}
 	if cs.Connections < 1 || cs.Connections > 64 {
 		add("cassandra.connections %d must be between 1 and 64", cs.Connections)
+	}
+	if cs.BlockCacheMB < 0 || cs.BlockCacheMB > 1<<20 {
+		add("cassandra.block_cache_mb %d must be between 0 (off) and 1048576", cs.BlockCacheMB)
+	} else if cs.BlockCacheMB > 0 && Size(cs.BlockCacheMB)<<20 < 2*(c.Storage.BlockSize+16) {
+		add("cassandra.block_cache_mb %d must hold at least two blocks of storage.block_size", cs.BlockCacheMB)
 	}
 
 	st := c.Storage

@@ -4,8 +4,10 @@
 //	amphora schema apply -config FILE   create or upgrade the keyspace and tables
 //	amphora gc     -config FILE   run one garbage-collection sweep and exit
 //	amphora lifecycle run -config FILE   apply the buckets' lifecycle rules once and exit
+//	amphora scrub  -config FILE [-bucket B] [-rate MB] [-json]   verify and heal every block once (scrub.go)
 //	amphora config check -config FILE   validate a configuration file
 //	amphora admin [-config FILE] [-json] COMMAND   manage accounts and keys (admin.go)
+//	amphora keygen -id ID   print a new SSE-S3/SSE-KMS master key (encryption.go)
 //	amphora version
 package main
 
@@ -27,9 +29,12 @@ const usage = `usage:
   amphora schema apply -config FILE   create or upgrade the keyspace and tables
   amphora gc -config FILE             run one garbage-collection sweep and exit
   amphora lifecycle run -config FILE  apply the buckets' lifecycle rules once and exit
+  amphora scrub -config FILE [-bucket NAME] [-rate MB] [-json] [-dry-run]
+                                      verify every block on every replica, heal bad copies
   amphora config check -config FILE   validate a configuration file
   amphora admin [-config FILE] [-json] COMMAND
                                       manage accounts and access keys (amphora admin help)
+  amphora keygen -id ID               print a new master key for the SSE key file
   amphora version
 `
 
@@ -80,6 +85,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		return lifecycleRun(ctx, cfg, stdout)
+	case "scrub":
+		return scrubCmd(ctx, rest, stdout)
 	case "config":
 		if len(rest) == 0 || rest[0] != "check" {
 			return fmt.Errorf("usage: amphora config check -config FILE")

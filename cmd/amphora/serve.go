@@ -41,10 +41,12 @@ func storeConfig(c Config) cassandra.Config {
 			ServerName:           cs.TLS.ServerName,
 			SkipHostVerification: !cs.TLS.VerifyHost,
 		},
-		ConnectTimeout:  cs.ConnectTimeout.Duration,
-		Timeout:         cs.Timeout.Duration,
-		Connections:     cs.Connections,
-		ProtocolVersion: cs.ProtocolVersion,
+		ConnectTimeout:      cs.ConnectTimeout.Duration,
+		Timeout:             cs.Timeout.Duration,
+		Connections:         cs.Connections,
+		ProtocolVersion:     cs.ProtocolVersion,
+		DisableBlockReadOne: !cs.BlockReadOne,
+		BlockCacheSize:      int64(cs.BlockCacheMB) << 20,
 		Replication: cassandra.Replication{
 			Class:       cs.Replication.Class,
 			DataCenters: cs.Replication.Datacenters,
@@ -195,6 +197,10 @@ func serve(ctx context.Context, cfg Config) error {
 	} else {
 		close(lifecycleDone)
 	}
+	scrubDone, err := startScrubber(bg, cfg, st, mon.registerer(), log)
+	if err != nil {
+		return err
+	}
 
 	lns, err := listen(cfg.Server)
 	if err != nil {
@@ -258,6 +264,7 @@ func serve(ctx context.Context, cfg Config) error {
 	cancelBg()
 	<-sweeperDone
 	<-lifecycleDone
+	<-scrubDone
 	return nil
 }
 
