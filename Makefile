@@ -11,7 +11,7 @@ BENCH_HEAP ?= 2G
 BENCH_JSON ?= bench-results/bench.json
 BENCH_FLAGS ?=
 
-.PHONY: all build release run test test-tls test-unit screenshots check fuzz bench bench-quick cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop fault test-faults test-faults-short test-dc test-ring clean
+.PHONY: all build release run test test-tls test-unit screenshots check fuzz fuzz-corpus bench bench-quick cassandra cassandra-stop cassandra-status cassandra-ring cassandra-ring-stop fault test-faults test-faults-short test-dc test-ring clean
 
 all: build
 
@@ -81,6 +81,11 @@ FUZZ_TARGETS = ./policy:FuzzParse ./policy:FuzzWildcard ./frontend:FuzzPutBucket
 	./sigv2:FuzzVerify ./sigv2:FuzzVerifyPresigned ./sigv4:FuzzVerify ./sigv4:FuzzVerifyPresigned ./sigv4:FuzzChunkedReader
 fuzz:
 	@GO=$(GO) FUZZTIME=$(FUZZTIME) scripts/fuzz.sh $(FUZZ_TARGETS)
+
+## fuzz-corpus: copy up to 32 inputs per target that the fuzzer found (its cache) into testdata/fuzz,
+## the committed corpora plain `go test` replays (run after make fuzz)
+fuzz-corpus:
+	@GO=$(GO) scripts/fuzz-corpus.sh $(FUZZ_TARGETS)
 
 ## check: formatting and vet
 check:
