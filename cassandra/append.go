@@ -99,7 +99,7 @@ func (s *Store) AppendObject(ctx context.Context, in store.AppendInput) (store.O
 	if err := s.enqueue(ctx, intent); err != nil {
 		return store.Object{}, fmt.Errorf("record append intent: %w", err)
 	}
-	sum, _, written, _, err := s.writeBlocks(ctx, inode, plainCodec{}, in.Body, in.Size, intent)
+	sum, written, _, err := s.writeBlocks(ctx, inode, plainCodec{}, in.Body, in.Size, intent)
 	if err == nil && in.ContentMD5 != nil && !bytes.Equal(sum, in.ContentMD5) {
 		err = fmt.Errorf("append %q: md5 %x, client sent %x: %w", in.Key, sum, in.ContentMD5, store.ErrBadDigest)
 	}

@@ -433,7 +433,7 @@ func TestAppendStuckClaim(t *testing.T) {
 	// The dead appender: its blob and claim, no version.
 	orphan := randomBytes(t, 500)
 	inode := gocql.TimeUUID()
-	sum, _, _, _, err := s.writeBlocks(ctx, inode, plainCodec{}, bytes.NewReader(orphan), int64(len(orphan)), nil)
+	sum, _, _, err := s.writeBlocks(ctx, inode, plainCodec{}, bytes.NewReader(orphan), int64(len(orphan)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 	"sync"
@@ -21,25 +20,18 @@ import (
 
 // writeBlocks streams size bytes of body (store.UnknownSize: to its end,
 // at most store.MaxObjectSize) into blocks of inode, each sealed by codec,
-// and returns the MD5 of the bytes, the ETag's digest (that MD5, or the
-// MD5 of the stored bytes when the codec says so: codec.etagOfStored), how many block writes were started and the size. Each block
+// and returns the MD5 of the (plain) bytes, from which the ETag is made
+// (store.ETagDigest), how many block writes were started and the size. Each block
 // is read from the body into a buffer of the process budget (buffers.go);
 // only once it is full does it take a slot for its INSERT, so a client
 // that stops sending holds its one buffer and no slot. At most
 // BlocksInFlight blocks of one request are in the air at once.
-func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, codec blockCodec, body io.Reader, size int64, intent *gcEntry) (sum, etag []byte, started int, total int64, err error) {
+func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, codec blockCodec, body io.Reader, size int64, intent *gcEntry) (sum []byte, started int, total int64, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	h, release := s.md5.get()
 	defer release()
 	sealed := codec.overhead() > 0
-	storedETag := codec.etagOfStored()
-	var hs hash.Hash // MD5 of the stored bytes, when the ETag is theirs
-	if storedETag {
-		var releaseStored func()
-		hs, releaseStored = s.md5.get()
-		defer releaseStored()
-	}
 	var (
 		sem      = make(chan struct{}, s.cfg.BlocksInFlight)
 		wg       sync.WaitGroup
@@ -120,9 +112,6 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, codec blockCo
 		if sealed {
 			buf.b = codec.seal(idx, buf.b) // in place: buffers have room for the tag
 		}
-		if storedETag {
-			hs.Write(buf.b)
-		}
 		wg.Add(1)
 		go func() {
 			defer func() { s.releaseSlot(); done(); wg.Done() }()
@@ -138,19 +127,15 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, codec blockCo
 		// The body's failure is the cause even when a block write saw the
 		// context cancelled first: net/http cancels the request's context
 		// as soon as reading its connection fails (a client that hangs up).
-		return nil, nil, started, total, readErr
+		return nil, started, total, readErr
 	}
 	if firstErr != nil {
-		return nil, nil, started, total, firstErr
+		return nil, started, total, firstErr
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, nil, started, total, fmt.Errorf("write blocks: %w", err)
+		return nil, started, total, fmt.Errorf("write blocks: %w", err)
 	}
-	sum = h.Sum(nil)
-	if !storedETag {
-		return sum, sum, started, total, nil
-	}
-	return sum, hs.Sum(nil), started, total, nil
+	return h.Sum(nil), started, total, nil
 }
 
 // readBlock fills b from a body of unknown size; end reports that the

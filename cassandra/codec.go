@@ -27,10 +27,6 @@ type blockCodec interface {
 	open(idx int, stored []byte) ([]byte, error)
 	// overhead is how many bytes a stored block has beyond its plain ones.
 	overhead() int
-	// etagOfStored reports whether the blob's ETag is the MD5 of its
-	// stored bytes (SSE-C, SSE-KMS: nothing of the plain bytes shows)
-	// rather than of its plain ones (no encryption, SSE-S3: as in S3).
-	etagOfStored() bool
 }
 
 // maxCodecOverhead bounds overhead() of every codec: block buffers have
@@ -47,16 +43,12 @@ type plainCodec struct{}
 func (plainCodec) seal(_ int, plain []byte) []byte           { return plain }
 func (plainCodec) open(_ int, stored []byte) ([]byte, error) { return stored, nil }
 func (plainCodec) overhead() int                             { return 0 }
-func (plainCodec) etagOfStored() bool                        { return false }
 
 // gcmCodec is SSE-C, SSE-S3 and SSE-KMS: AES-256-GCM under a key of its
 // own per blob, HKDF-SHA256(customer key or data key, salt = the blob's
 // inode), so the nonce can be the block index: (key, nonce) pairs never
 // repeat. Stored blocks are ciphertext and a 16-byte tag.
-type gcmCodec struct {
-	aead       cipher.AEAD
-	storedETag bool // etagOfStored
-}
+type gcmCodec struct{ aead cipher.AEAD }
 
 // newCodec is the codec of blob inode for a customer key or an unwrapped
 // data key (nil: plain).
@@ -79,7 +71,7 @@ func newCodec(key *store.SSE, inode gocql.UUID) (blockCodec, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gcmCodec{aead: aead, storedETag: !key.ETagOfPlain()}, nil
+	return gcmCodec{aead: aead}, nil
 }
 
 func blockNonce(idx int) []byte {
@@ -110,8 +102,6 @@ func (c gcmCodec) open(idx int, stored []byte) ([]byte, error) {
 const gcmOverhead = 16
 
 func (gcmCodec) overhead() int { return gcmOverhead }
-
-func (c gcmCodec) etagOfStored() bool { return c.storedETag }
 
 // readCodec is the codec for reading blob inode of a version with SSE
 // record sse, after checking the reader's key against it.

@@ -37,7 +37,7 @@ func simulateUploadRow(t *testing.T, s *Store, b bucketInfo, key string, data []
 	if err := s.enqueue(ctx, intent); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, _, err := s.writeBlocks(ctx, inode, plainCodec{}, bytes.NewReader(data), row.size, intent); err != nil {
+	if _, _, _, err := s.writeBlocks(ctx, inode, plainCodec{}, bytes.NewReader(data), row.size, intent); err != nil {
 		t.Fatal(err)
 	}
 	if commit {

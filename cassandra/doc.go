@@ -331,9 +331,12 @@
 // for it, so sealing and opening are in place), its CRC-32C covers the
 // stored bytes, and a block failing authentication wraps ErrCorrupt.
 // Inline bytes are sealed as one with the nonce of all 0xFF bytes. The
-// ETag is the MD5 of the stored bytes; Content-MD5 is checked against
-// the plain ones. ReadObject checks obj.SSEKey against the record before
-// reading anything (store.CheckSSE).
+// ETag is store.ETagDigest: MD5(record || MD5 of the plain bytes), which
+// says nothing of them without the record and needs no second pass over
+// the bytes (versions written before 2026-12-07 have the MD5 of their
+// stored bytes, still accepted by the inline check); Content-MD5 is
+// checked against the plain bytes. ReadObject checks obj.SSEKey against
+// the record before reading anything (store.CheckSSE).
 //
 // SSE-S3 and SSE-KMS use the same codec with the object's data key in
 // place of a customer key (store.SSE.Managed set): the sse column then
@@ -341,8 +344,8 @@
 // key of the frontend's key ring, with the key's id; the store never sees
 // a master key. An UploadPart of such an upload gets its data key from
 // the frontend through PartInput.Managed. An SSE-S3 ETag is the MD5 of
-// the plain bytes, as in S3 (blockCodec.etagOfStored is false), so an
-// inline SSE-S3 version is checked against its ETag once opened.
+// the plain bytes, as in S3 (store.ETagDigest); an SSE-KMS one is made as
+// SSE-C's. Inline versions are checked against their ETag once opened.
 //
 // # Versions
 //

@@ -284,7 +284,7 @@ func (s *Store) UploadPart(ctx context.Context, in store.PartInput) (store.Part,
 	if err := s.enqueue(ctx, intent); err != nil {
 		return store.Part{}, fmt.Errorf("record part intent: %w", err)
 	}
-	sum, etag, written, _, err := s.writeBlocks(ctx, inode, codec, in.Body, in.Size, intent)
+	sum, written, _, err := s.writeBlocks(ctx, inode, codec, in.Body, in.Size, intent)
 	if err == nil && in.ContentMD5 != nil && !bytes.Equal(sum, in.ContentMD5) {
 		err = fmt.Errorf("part %d: md5 %x, client sent %x: %w", in.PartNumber, sum, in.ContentMD5, store.ErrBadDigest)
 	}
@@ -302,7 +302,7 @@ func (s *Store) UploadPart(ctx context.Context, in store.PartInput) (store.Part,
 		s.abandon(intent, written)
 		return store.Part{}, err
 	}
-	p.etag = hex.EncodeToString(etag)
+	p.etag = hex.EncodeToString(store.ETagDigest(rec.sse, sum))
 	if attempted, err := s.commitPart(ctx, rec, p, intent); err != nil {
 		if !attempted {
 			s.abandon(intent, written)

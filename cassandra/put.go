@@ -64,7 +64,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if !cond.set() {
 		early = s.readEarly(ctx, b, in.Key, row) // overlaps the block writes
 	}
-	sum, etag, written, size, err := s.writeBlocks(ctx, inode, codec, in.Body, in.Size, intent)
+	sum, written, size, err := s.writeBlocks(ctx, inode, codec, in.Body, in.Size, intent)
 	row.size = size
 	if err == nil && in.ContentMD5 != nil && !bytes.Equal(sum, in.ContentMD5) {
 		err = fmt.Errorf("put %q: md5 %x, client sent %x: %w", in.Key, sum, in.ContentMD5, store.ErrBadDigest)
@@ -78,7 +78,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 		s.abandon(intent, written)
 		return store.Object{}, err
 	}
-	row.etag = hex.EncodeToString(etag)
+	row.etag = hex.EncodeToString(store.ETagDigest(sse, sum))
 
 	if err := s.lockAndCommit(ctx, b, in.Key, &row, intent, written, cond, early); err != nil {
 		return store.Object{}, err

@@ -58,18 +58,15 @@ func (s *Store) storeInline(ctx context.Context, b bucketInfo, in store.PutInput
 		}
 	}
 	if in.SSE != nil {
-		// Sealed under the inode's key; the ETag is the MD5 of the stored
-		// bytes, which tells nothing of the plain ones (SSE-S3's excepted).
+		// Sealed under the inode's key; the ETag tells nothing of the
+		// plain bytes (store.ETagDigest; SSE-S3's excepted).
 		codec, err := newCodec(in.SSE, row.inode)
 		if err != nil {
 			return store.Object{}, fmt.Errorf("put %q: %w", in.Key, err)
 		}
 		row.data = codec.seal(inlineIdx, row.data)
-		if codec.etagOfStored() {
-			sum = md5.Sum(row.data)
-		}
 	}
-	row.etag = hex.EncodeToString(sum[:])
+	row.etag = hex.EncodeToString(store.ETagDigest(row.sse, sum[:]))
 	// The version is taken once the body is in, so that of two PUTs of
 	// the key the one that completes last is the newer (a slow client's
 	// small PUT is not overtaken by one that started after it). Nothing
@@ -116,36 +113,27 @@ func readSmall(in store.PutInput) ([]byte, error) {
 }
 
 // readInline serves bytes [off, end) of an inline version after checking
-// that its stored bytes still match their length and MD5 (the ETag: of
-// the stored bytes, or of the plain ones once opened when the codec says
-// so, SSE-S3), and opening them with codec.
+// that its stored bytes still match their length and ETag, and opening
+// them with codec. The ETag is store.ETagDigest of the plain bytes' MD5;
+// sealed versions written before that rule have the MD5 of their stored
+// bytes, which is accepted too.
 func readInline(key string, r ref, codec blockCodec, off, end int64) (io.ReadCloser, error) {
 	if int64(len(r.data)) != r.size+int64(codec.overhead()) {
 		return nil, fmt.Errorf("read %q: inline version %s holds %d bytes, want %d: %w", key, r.version, len(r.data), r.size, store.ErrCorrupt)
 	}
-	sealed := codec.overhead() > 0
-	checkSum := func(b []byte) error {
-		if sum := md5.Sum(b); hex.EncodeToString(sum[:]) != r.etag {
-			return fmt.Errorf("read %q: inline version %s: md5 %x, etag %s: %w", key, r.version, sum, r.etag, store.ErrCorrupt)
-		}
-		return nil
-	}
-	if !sealed || codec.etagOfStored() {
-		if err := checkSum(r.data); err != nil {
-			return nil, err
-		}
-	}
 	plain := r.data
-	if sealed {
+	if codec.overhead() > 0 {
 		var err error // opened in a copy: r.data is shared by every reader of the Object
 		plain, err = codec.open(inlineIdx, bytes.Clone(r.data))
 		if err != nil {
 			return nil, fmt.Errorf("read %q: inline version %s: %w", key, r.version, err)
 		}
-		if !codec.etagOfStored() {
-			if err := checkSum(plain); err != nil {
-				return nil, err
-			}
+	}
+	sum := md5.Sum(plain)
+	if hex.EncodeToString(store.ETagDigest(r.sse, sum[:])) != r.etag {
+		stored := md5.Sum(r.data)
+		if codec.overhead() == 0 || hex.EncodeToString(stored[:]) != r.etag {
+			return nil, fmt.Errorf("read %q: inline version %s: md5 %x, etag %s: %w", key, r.version, sum, r.etag, store.ErrCorrupt)
 		}
 	}
 	return io.NopCloser(bytes.NewReader(plain[off:end])), nil

@@ -242,3 +242,67 @@ func md5Hex(b []byte) string {
 	sum := md5.Sum(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// TestSSELegacyInlineETag: an SSE-C inline version written before ETags
+// were store.ETagDigest has the MD5 of its sealed bytes as its ETag; it
+// still reads, while an ETag that is neither fails as corrupt.
+func TestSSELegacyInlineETag(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	mustCreateBucket(t, s, "sseold")
+	k := &store.SSE{Key: bytes.Repeat([]byte{9}, store.SSEKeySize)}
+	data := []byte("an inline object sealed under a customer key")
+	obj, err := s.PutObject(ctx, store.PutInput{Bucket: "sseold", Key: "x", Owner: "o", Size: int64(len(data)),
+		Body: bytes.NewReader(data), SSE: k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obj.ETag == md5Hex(data) {
+		t.Fatal("SSE-C ETag is the MD5 of the plain bytes")
+	}
+	b, err := s.bucket(ctx, "sseold")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := versionRowsOf(t, s, "sseold", "x")
+	if len(rows) != 1 {
+		t.Fatalf("want one row, got %d", len(rows))
+	}
+	var stored []byte
+	if err := s.sess.Query(`SELECT data FROM versions WHERE bucket_id = ? AND key = ? AND version = ?`,
+		b.id, []byte("x"), rows[0].version).Scan(&stored); err != nil || len(stored) != len(data)+gcmOverhead {
+		t.Fatalf("inline bytes: %d, %v", len(stored), err)
+	}
+	setETag := func(etag string) {
+		t.Helper()
+		if err := s.sess.Query(`UPDATE versions SET etag = ? WHERE bucket_id = ? AND key = ? AND version = ?`,
+			etag, b.id, []byte("x"), rows[0].version).Exec(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() error {
+		h, err := s.HeadObject(ctx, "sseold", "x")
+		if err != nil {
+			return err
+		}
+		h.SSEKey = k
+		rc, err := s.ReadObject(ctx, h, 0, -1)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		got, err := io.ReadAll(rc)
+		if err == nil && !bytes.Equal(got, data) {
+			err = errors.New("wrong bytes")
+		}
+		return err
+	}
+	setETag(md5Hex(stored)) // the old rule: MD5 of the sealed bytes
+	if err := read(); err != nil {
+		t.Fatalf("inline version with an old-rule ETag: %v", err)
+	}
+	setETag(md5Hex(data)) // neither rule
+	if err := read(); !errors.Is(err, store.ErrCorrupt) {
+		t.Fatalf("inline version with a wrong ETag: %v, want ErrCorrupt", err)
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/md5"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -74,4 +75,18 @@ func (in *PartInput) ResolveManaged(ctx context.Context, record string) error {
 	}
 	in.SSE = k
 	return nil
+}
+
+// ETagDigest is the ETag digest (hex-encoded by the stores) of bytes
+// whose MD5 is plainMD5, stored under SSE record: the MD5 itself without
+// encryption and for SSE-S3, as S3 gives them; for SSE-C and SSE-KMS,
+// whose ETags S3 says are not the MD5 of the data, MD5(record ||
+// plainMD5), which tells nothing of the bytes without the record (kept
+// by the store, never shown) and costs no second pass over them.
+func ETagDigest(record string, plainMD5 []byte) []byte {
+	if m, _, _ := ParseManagedSSE(record); record == "" || m.Mode == SSEModeS3 {
+		return plainMD5
+	}
+	sum := md5.Sum(append([]byte(record), plainMD5...))
+	return sum[:]
 }

@@ -116,7 +116,7 @@ func (s *Store) UploadPart(ctx context.Context, in store.PartInput) (store.Part,
 	if err != nil {
 		return fail(err)
 	}
-	digest = sseDigest(u0.info.SSE, digest)
+	digest = store.ETagDigest(u0.info.SSE, digest)
 	p := &part{data: data, info: store.Part{
 		PartNumber: in.PartNumber, Size: in.Size, ETag: hex.EncodeToString(digest),
 		LastModified: now(), Checksum: cs,

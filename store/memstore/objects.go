@@ -85,7 +85,7 @@ func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object,
 	if err != nil {
 		return fail(err)
 	}
-	digest = sseDigest(sse, digest)
+	digest = store.ETagDigest(sse, digest)
 
 	v := &version{data: data}
 	v.obj = store.Object{
@@ -129,18 +129,6 @@ func (b *bucket) checkCondition(key string, ifNoneMatch, ifMatch string) error {
 		etag = cur.obj.ETag
 	}
 	return store.CheckWrite(ifNoneMatch, ifMatch, cur != nil, etag)
-}
-
-// sseDigest is the ETag digest of bytes whose MD5 is digest stored under
-// SSE record sse: the MD5 itself without one, else a digest that tells
-// nothing of the bytes (the memstore keeps them plain, but its ETags
-// behave as the Cassandra store's, which are MD5s of ciphertext).
-func sseDigest(sse string, digest []byte) []byte {
-	if m, _, _ := store.ParseManagedSSE(sse); sse == "" || m.Mode == store.SSEModeS3 {
-		return digest // SSE-S3's ETag is the MD5 of the plain bytes, as in S3
-	}
-	sum := md5.Sum(append([]byte(sse), digest...))
-	return sum[:]
 }
 
 // readBody reads exactly size bytes of body and checks them against
