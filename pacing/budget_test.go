@@ -49,7 +49,8 @@ func TestAcquireCutsOffTheLongestStalledHolder(t *testing.T) {
 	newer := stall(t, b, 1)
 	time.Sleep(30 * time.Millisecond) // both eligible now
 
-	go func() { <-older.stopped; older.unwind() }()
+	unwound := make(chan struct{})
+	go func() { <-older.stopped; older.unwind(); close(unwound) }()
 	start := time.Now()
 	h, err := b.Acquire(NewContext(context.Background(), NewClient()))
 	if err != nil {
@@ -69,6 +70,9 @@ func TestAcquireCutsOffTheLongestStalledHolder(t *testing.T) {
 		t.Errorf("Begin sending after a cut while receiving = %v, want nil (the error response goes out)", err)
 	}
 	older.c.End()
+	// Acquire returns as soon as the first of the older holder's buffers
+	// is back; the stats are checked once it gave back both.
+	<-unwound
 	if st := b.Stats(); st.Cuts != 1 || st.Used != 2 {
 		t.Errorf("stats %+v, want 1 cut and 2 used", st)
 	}
