@@ -4,13 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -21,49 +16,9 @@ import (
 	"github.com/amphora-s3/amphora/store"
 )
 
-// The long test of block reads at ONE, on a three-node ring (RF 3):
-// AMPHORA_RING names its hosts (`make test-ring` starts one with
-// CASSANDRA_TEST_RING=1: hinted handoff and the dynamic snitch off) and
-// AMPHORA_RING_HOME (else CASSANDRA_HOME_DIR) its directory, where node N
-// of the list keeps its pid in nodeN/cassandra.pid.
-
-func blockRingHosts(t *testing.T) []string {
-	t.Helper()
-	env := os.Getenv("AMPHORA_RING")
-	if env == "" {
-		t.Skip("ring test: set AMPHORA_RING to a three-node ring's hosts (make test-ring)")
-	}
-	var hosts []string
-	for _, h := range strings.Split(env, ",") {
-		if h = strings.TrimSpace(h); h != "" {
-			hosts = append(hosts, h)
-		}
-	}
-	if len(hosts) != 3 {
-		t.Fatalf("AMPHORA_RING = %q: want three hosts", env)
-	}
-	return hosts
-}
-
-func blockRingPid(t *testing.T, n int) int {
-	t.Helper()
-	home := os.Getenv("AMPHORA_RING_HOME")
-	if home == "" {
-		home = os.Getenv("CASSANDRA_HOME_DIR")
-	}
-	if home == "" {
-		t.Fatal("AMPHORA_RING_HOME (or CASSANDRA_HOME_DIR): the ring's directory is needed to pause nodes")
-	}
-	b, err := os.ReadFile(filepath.Join(home, fmt.Sprintf("node%d", n), "cassandra.pid"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid
-}
+// The long test of block reads at ONE, on the three-node test ring that
+// scrub_ring_test.go's helpers (ringHosts, ringPid, hostNamed,
+// waitRingUp) find and drive.
 
 // blockRingWrite runs write through node via (0-based index of hosts) at
 // ONE while the nodes paused name (0-based) are stopped (SIGSTOP): hinted
@@ -71,16 +26,7 @@ func blockRingPid(t *testing.T, n int) int {
 // nodes expire before they resume, so only the others get the write.
 func blockRingWrite(t *testing.T, s *Store, hosts []string, via int, paused []int, write func(q func(string, ...any) *gocql.Query) error) {
 	t.Helper()
-	ip, _, _ := strings.Cut(hosts[via], ":")
-	var host *gocql.HostInfo
-	for _, h := range s.sess.GetHosts() {
-		if h.ConnectAddress().String() == ip {
-			host = h
-		}
-	}
-	if host == nil {
-		t.Fatalf("no host %s among %v", hosts[via], s.sess.GetHosts())
-	}
+	host := hostNamed(t, s.sess, hosts[via])
 	var stopped []int
 	resume := func() {
 		for _, pid := range stopped {
@@ -92,7 +38,7 @@ func blockRingWrite(t *testing.T, s *Store, hosts []string, via int, paused []in
 	}
 	defer resume()
 	for _, n := range paused {
-		pid := blockRingPid(t, n+1)
+		pid := ringPid(t, n+1)
 		if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 			t.Fatalf("SIGSTOP node %d (pid %d): %v", n+1, pid, err)
 		}
@@ -108,18 +54,7 @@ func blockRingWrite(t *testing.T, s *Store, hosts []string, via int, paused []in
 	}
 	time.Sleep(5 * time.Second) // the paused nodes' copies of the mutation expire
 	resume()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		var n int
-		err := s.sess.Query(`SELECT count(*) FROM gc_state WHERE name = 'ring-check'`).Consistency(gocql.All).Scan(&n)
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ring not back after a pause: %v", err)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	waitRingUp(t, s)
 }
 
 // TestRingBlockReadOne: on a three-node ring (RF 3, QUORUM), one replica
@@ -130,7 +65,7 @@ func blockRingWrite(t *testing.T, s *Store, hosts []string, via int, paused []in
 // fell back (both kinds are seen). A block bad on every replica fails the
 // GET with store.ErrCorrupt.
 func TestRingBlockReadOne(t *testing.T) {
-	hosts := blockRingHosts(t)
+	hosts := ringHosts(t)
 	cfg := Config{
 		Hosts:             hosts,
 		Keyspace:          testcassandra.Keyspace(t, hosts), // not testConfig: it would look for a single node
@@ -246,22 +181,15 @@ func TestRingBlockReadOne(t *testing.T) {
 // when it has none.
 func blockRingCopy(t *testing.T, s *Store, addr string, inode gocql.UUID, idx int) []byte {
 	t.Helper()
-	ip, _, _ := strings.Cut(addr, ":")
-	for _, h := range s.sess.GetHosts() {
-		if h.ConnectAddress().String() != ip {
-			continue
-		}
-		var got []byte
-		err := s.sess.Query(`SELECT data FROM blocks WHERE inode = ? AND idx = ?`, inode, idx).
-			SetHostID(h.HostID()).Consistency(gocql.One).Scan(&got)
-		if errors.Is(err, gocql.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			t.Fatalf("read block %d on %s: %v", idx, addr, err)
-		}
-		return got
+	h := hostNamed(t, s.sess, addr)
+	var got []byte
+	err := s.sess.Query(`SELECT data FROM blocks WHERE inode = ? AND idx = ?`, inode, idx).
+		SetHostID(h.HostID()).Consistency(gocql.One).Scan(&got)
+	if errors.Is(err, gocql.ErrNotFound) {
+		return nil
 	}
-	t.Fatalf("no host %s among %v", addr, s.sess.GetHosts())
-	return nil
+	if err != nil {
+		t.Fatalf("read block %d on %s: %v", idx, addr, err)
+	}
+	return got
 }

@@ -22,7 +22,7 @@ import (
 // (`make test-ring` starts one with CASSANDRA_TEST_RING=1 and sets it,
 // with AMPHORA_RING_HOME, the ring's CASSANDRA_HOME_DIR: node N of the
 // list has its pid in AMPHORA_RING_HOME/nodeN/cassandra.pid).
-// blockread_ring_test.go has helpers of its own for the same ring.
+// blockread_ring_test.go uses these helpers too.
 func ringHosts(t *testing.T) []string {
 	t.Helper()
 	env := os.Getenv("AMPHORA_RING")

@@ -300,8 +300,8 @@ func run(ctx context.Context, o options) (err error) {
 	// The listing comes first: the matrix leaves gigabytes of blocks that
 	// Cassandra compacts for minutes, which would be measured along with
 	// the listing.
-	if o.sseAB {
-		rep.SSEAB, err = runSSEAB(ctx, o, env)
+	// finish prints and writes the report of a comparison-only run.
+	finish := func(err error) error {
 		rep.Seconds = time.Since(start).Seconds()
 		rep.print(os.Stdout)
 		if o.jsonPath != "" {
@@ -310,28 +310,18 @@ func run(ctx context.Context, o options) (err error) {
 			}
 		}
 		return err
+	}
+	if o.sseAB {
+		rep.SSEAB, err = runSSEAB(ctx, o, env)
+		return finish(err)
 	}
 	if o.readAB {
 		rep.ReadAB, err = runReadAB(ctx, o, env)
-		rep.Seconds = time.Since(start).Seconds()
-		rep.print(os.Stdout)
-		if o.jsonPath != "" {
-			if werr := rep.writeJSON(o.jsonPath); werr != nil && err == nil {
-				err = werr
-			}
-		}
-		return err
+		return finish(err)
 	}
 	if o.metricsAB {
 		rep.MetricsAB, err = runMetricsAB(ctx, o, env)
-		rep.Seconds = time.Since(start).Seconds()
-		rep.print(os.Stdout)
-		if o.jsonPath != "" {
-			if werr := rep.writeJSON(o.jsonPath); werr != nil && err == nil {
-				err = werr
-			}
-		}
-		return err
+		return finish(err)
 	}
 	if o.listKeys > 0 {
 		if rep.Listing, err = runListing(ctx, o, env); err != nil {
