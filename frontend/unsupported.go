@@ -49,6 +49,10 @@ var featureHeaders = []featureHeader{
 	// SSE-KMS encryption contexts (sse_managed.go has SSE-S3, SSE-KMS
 	// and sse.go SSE-C).
 	{name: "X-Amz-Server-Side-Encryption-Context", ops: writeOps},
+	// A read is decrypted with the key its object was written with: asking
+	// a GET or HEAD for server-side encryption is S3's 400.
+	{name: "X-Amz-Server-Side-Encryption", ops: []string{"GetObject", "HeadObject"},
+		err: errInvalidArgument.withMessage("x-amz-server-side-encryption header is not supported for this operation.")},
 	// Static website redirects.
 	{name: "X-Amz-Website-Redirect-Location", ops: writeOps},
 	{name: "X-Amz-Mfa", ops: everyOp},

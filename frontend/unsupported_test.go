@@ -43,6 +43,9 @@ func TestFeatureHeadersRefused(t *testing.T) {
 		case "GetObject":
 			resp, body := e.signed(t, http.MethodGet, "/bucket/src", nil, hdr)
 			return resp, body, ""
+		case "HeadObject":
+			resp, body := e.signed(t, http.MethodHead, "/bucket/src", nil, hdr)
+			return resp, body, ""
 		case "DeleteObject":
 			resp, body := e.signed(t, http.MethodDelete, "/bucket/src", nil, hdr)
 			return resp, body, ""
