@@ -6,6 +6,8 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Tests run against this Cassandra; empty means the local node from scripts/cassandra.sh.
 CASSANDRA_HOSTS ?=
 TEST_TIMEOUT ?= 30m
+# make test keeps its whole output here; on a failure it repeats what failed at the end (scripts/test-summary.sh).
+TEST_LOG ?= test-results/test.log
 # make bench: heap of the node it starts, results file, extra flags (go run ./cmd/amphora-bench -h).
 BENCH_HEAP ?= 2G
 BENCH_JSON ?= bench-results/bench.json
@@ -35,8 +37,10 @@ run: build
 test: check
 	@scripts/test-deps.sh
 	@if [ -z "$(CASSANDRA_HOSTS)" ]; then scripts/cassandra.sh start; fi
+	@mkdir -p $(dir $(TEST_LOG)); set -o pipefail; \
 	CASSANDRA_HOSTS="$${CASSANDRA_HOSTS:-127.0.0.1:$${CASSANDRA_PORT:-9042}}" \
-		$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+		$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./... 2>&1 | tee $(TEST_LOG) || \
+		{ rc=$$?; scripts/test-summary.sh $(TEST_LOG); exit $$rc; }
 
 ## test-tls: the s3cmd quick start over TLS (mutual) and a login to a three-node ring of its own, started
 ## on TLS_CASSANDRA_ADDR_OFFSET (127.0.0.4-6):TLS_CASSANDRA_PORT with CASSANDRA_TLS=1 CASSANDRA_CLIENT_AUTH=1

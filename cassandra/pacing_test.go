@@ -25,13 +25,40 @@ type stallingBody struct {
 	stalled chan struct{} // closed once the body waits
 	once    sync.Once
 	off     int
+
+	releaseOnce sync.Once
 }
 
 var errClientTimeout = errors.New("client timed out")
 
-func newStallingBody(data []byte, stallAt int) *stallingBody {
-	return &stallingBody{data: data, stallAt: stallAt, client: pacing.NewClient(),
+// newStallingBody returns a body that stalls after stallAt bytes; the
+// test's end releases it if the test did not (a failed test leaves no
+// upload waiting forever).
+func newStallingBody(t *testing.T, data []byte, stallAt int) *stallingBody {
+	b := &stallingBody{data: data, stallAt: stallAt, client: pacing.NewClient(),
 		release: make(chan struct{}), stalled: make(chan struct{})}
+	t.Cleanup(b.Release)
+	return b
+}
+
+// Release ends the stall; it may be called more than once.
+func (b *stallingBody) Release() {
+	b.releaseOnce.Do(func() { close(b.release) })
+}
+
+// waitStalled waits until the body's upload waits on its client. An
+// upload that ends first (errs) or never gets there fails the test instead
+// of hanging it: a write timeout on a loaded machine must not stall the
+// whole package until go test's deadline.
+func (b *stallingBody) waitStalled(t *testing.T, errs <-chan error) {
+	t.Helper()
+	select {
+	case <-b.stalled:
+	case err := <-errs:
+		t.Fatalf("an upload ended before its client stalled: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("an upload did not reach its client's stall within 30s")
+	}
 }
 
 func (b *stallingBody) Read(p []byte) (int, error) {
@@ -55,6 +82,18 @@ func (b *stallingBody) Read(p []byte) (int, error) {
 
 func (b *stallingBody) ctx() context.Context {
 	return pacing.NewContext(context.Background(), b.client)
+}
+
+// receive is the next value of c, failing the test after 30s.
+func receive[T any](t *testing.T, c <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-time.After(30 * time.Second):
+		t.Fatal("nothing received within 30s")
+		panic("unreachable")
+	}
 }
 
 // countAllBlocks is the number of block rows in the store's keyspace.
@@ -84,14 +123,14 @@ func TestStalledUploadsHoldNoSlot(t *testing.T) {
 	bodies := make([]*stallingBody, stalled)
 	errs := make(chan error, stalled)
 	for i := range bodies {
-		bodies[i] = newStallingBody(data, 3*testBlockSize/2) // one block and a half
+		bodies[i] = newStallingBody(t, data, 3*testBlockSize/2) // one block and a half
 		go func() {
 			_, err := s.PutObject(bodies[i].ctx(), store.PutInput{Bucket: "b", Key: key(i), Size: int64(len(data)), Body: bodies[i]})
 			errs <- err
 		}()
 	}
 	for _, b := range bodies {
-		<-b.stalled
+		b.waitStalled(t, errs)
 	}
 	// Their first blocks' writes may still be in flight; once those are
 	// answered, no slot stays held.
@@ -118,10 +157,10 @@ func TestStalledUploadsHoldNoSlot(t *testing.T) {
 	}
 
 	for _, b := range bodies {
-		close(b.release)
+		b.Release()
 	}
 	for range bodies {
-		if err := <-errs; !errors.Is(err, errClientTimeout) {
+		if err := receive(t, errs); !errors.Is(err, errClientTimeout) {
 			t.Errorf("stalled upload ended with %v, want the body's error", err)
 		}
 	}
@@ -161,13 +200,13 @@ func TestStalledUploadCutOffForOthers(t *testing.T) {
 	bodies := make([]*stallingBody, 3) // each holds one buffer while it waits
 	errs := make([]chan error, len(bodies))
 	for i := range bodies {
-		bodies[i] = newStallingBody(data, testBlockSize+1)
+		bodies[i] = newStallingBody(t, data, testBlockSize+1)
 		errs[i] = make(chan error, 1)
 		go func() {
 			_, err := s.PutObject(bodies[i].ctx(), store.PutInput{Bucket: "b", Key: key(i), Size: int64(len(data)), Body: bodies[i]})
 			errs[i] <- err
 		}()
-		<-bodies[i].stalled
+		bodies[i].waitStalled(t, errs[i])
 		time.Sleep(20 * time.Millisecond) // a distinct age each
 	}
 	time.Sleep(150 * time.Millisecond) // all past the cutoff
@@ -202,11 +241,11 @@ func TestStalledUploadCutOffForOthers(t *testing.T) {
 		t.Errorf("stats %+v: no cut counted", st)
 	}
 	for _, b := range bodies[1:] {
-		close(b.release)
+		b.Release()
 	}
 	for i := range bodies {
 		if i > 0 {
-			<-errs[i]
+			receive(t, errs[i])
 		}
 		if _, err := s.HeadObject(context.Background(), "b", key(i)); !errors.Is(err, store.ErrNoSuchKey) {
 			t.Errorf("stalled upload %d visible: %v", i, err)
