@@ -1,6 +1,8 @@
 package cassandra
 
 import (
+	"time"
+
 	"context"
 	"strings"
 	"sync"
@@ -95,7 +97,7 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if st.BlockSize != DefaultBlockSize || st.BlocksInFlight != DefaultBlocksInFlight || st.GCGrace != DefaultGCGrace ||
-		st.SweepInterval != DefaultSweepInterval || st.ListingShards != DefaultListingShards ||
+		st.SweepInterval != DefaultSweepInterval || st.ListingShards != 0 || st.ListingPartRows != DefaultListingPartRows ||
 		st.consistency != gocql.LocalQuorum || st.serial != gocql.LocalSerial {
 		t.Errorf("defaults not applied: %+v", st)
 	}
@@ -111,6 +113,9 @@ func TestConfigValidate(t *testing.T) {
 		func(c *Config) { c.BlocksInFlight = -2 },
 		func(c *Config) { c.GCGrace = -1 },
 		func(c *Config) { c.ListingShards = MaxListingShards + 1 },
+		func(c *Config) { c.ListingShards = -1 },
+		func(c *Config) { c.ListingPartRows = 2 },
+		func(c *Config) { c.ListingMapTTL = time.Second; c.ListingSettle = time.Second },
 	}
 	for i, f := range bad {
 		c := ok

@@ -35,7 +35,7 @@ func inlineBatchBytes(b bucketInfo, key string, row versionRow, e *gcEntry, size
 	if withSum {
 		n += checksumRoom
 	}
-	n += rowBytes(listingValues(b, key, row), 2, 1)
+	n += rowBytes(listingValues(b, 0, key, row), 2, 1)
 	n += rowBytes(e.values(), 2, 2)
 	return n
 }

@@ -77,7 +77,7 @@ func (s *Store) readBucket(ctx context.Context, name string) (bucketInfo, error)
 	if err != nil {
 		return bucketInfo{}, fmt.Errorf("read bucket %q: %w", name, err)
 	}
-	if b.shards < 1 {
+	if b.shards < 0 {
 		return bucketInfo{}, fmt.Errorf("bucket %q has %d listing shards", name, b.shards)
 	}
 	return b, nil
@@ -223,18 +223,41 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	return nil
 }
 
-// bucketEmpty reports whether no listing shard of b holds a key.
+// bucketEmpty reports whether no listing range of b holds a key (in the
+// part it reads) and no upload is open.
 func (s *Store) bucketEmpty(ctx context.Context, b bucketInfo) (bool, error) {
+	m, err := s.ranges(ctx, b)
+	if err != nil {
+		return false, err
+	}
+	type probe struct {
+		shard      int
+		start, end string
+	}
+	var probes []probe
+	for _, r := range m.ranges {
+		if r.read != legacyPart {
+			probes = append(probes, probe{r.read, r.start, r.end})
+			continue
+		}
+		for sh := range b.shards {
+			probes = append(probes, probe{sh, r.start, r.end})
+		}
+	}
 	errFound := errors.New("found")
-	err := parallel(ctx, b.shards, b.shards, func(ctx context.Context, shard int) error {
+	err = parallel(ctx, len(probes), 8, func(ctx context.Context, i int) error {
+		p := probes[i]
+		stmt, args := `SELECT key FROM objects WHERE bucket_id = ? AND shard = ? AND key >= ?`, []any{b.id, p.shard, []byte(p.start)}
+		if p.end != "" {
+			stmt, args = stmt+` AND key < ?`, append(args, []byte(p.end))
+		}
 		var key []byte
-		err := s.query(ctx, `SELECT key FROM objects WHERE bucket_id = ? AND shard = ? LIMIT 1`, b.id, shard).
-			Idempotent(true).Scan(&key)
+		err := s.query(ctx, stmt+` LIMIT 1`, args...).Idempotent(true).Scan(&key)
 		switch {
 		case errors.Is(err, gocql.ErrNotFound):
 			return nil
 		case err != nil:
-			return fmt.Errorf("check bucket %q shard %d: %w", b.name, shard, err)
+			return fmt.Errorf("check bucket %q shard %d: %w", b.name, p.shard, err)
 		}
 		return errFound
 	})

@@ -47,7 +47,11 @@ const (
 	DefaultProtocolVersion  = 4
 	DefaultGCGrace          = 15 * time.Minute
 	DefaultSweepInterval    = time.Minute
-	DefaultListingShards    = 8
+	DefaultListingMapTTL    = time.Second
+	DefaultListingPartRows  = 100_000
+	DefaultListingPartBytes = 32 << 20
+	DefaultListingInterval  = 10 * time.Second
+	DefaultListingFlush     = 2 * time.Second
 	DefaultMultipartMaxAge  = 7 * 24 * time.Hour
 	MaxListingShards        = 1024
 )
@@ -115,10 +119,30 @@ type Config struct {
 	BucketCacheTTL time.Duration
 	GCGrace        time.Duration // how long unreferenced blocks wait before the sweeper deletes them, default 15m
 	SweepInterval  time.Duration // RunSweeper's period, default 1m
-	// ListingShards is the number of listing partitions a new bucket gets
-	// (default 8). It is fixed per bucket at creation; size it so that
-	// (keys per bucket / shards) x ~150 bytes stays near 100 MB.
+	// ListingShards, when > 0, gives new buckets the listing layout of
+	// earlier versions: that many hash shards, fixed. The default, 0,
+	// gives them listing ranges that split as they fill (ranges.go);
+	// the listing worker moves buckets of the old layout to ranges.
 	ListingShards int
+	// ListingPartRows and ListingPartBytes bound a listing range's
+	// partition: the listing worker splits a range whose rows or bytes
+	// (keys plus a row's fixed cost, listingRowBytes) pass either
+	// (defaults 100,000 rows, 32 MiB).
+	ListingPartRows  int
+	ListingPartBytes int64
+	// ListingMapTTL is how long a frontend trusts a bucket's listing map
+	// before it checks its gen again (default 1s; -1: every use).
+	ListingMapTTL time.Duration
+	// ListingSettle is how long the listing worker waits between two
+	// steps of a move, so that every frontend saw the first before the
+	// second (default ListingMapTTL + 2 x Timeout + 1s: a write decided on
+	// the older map has landed by then).
+	ListingSettle time.Duration
+	// ListingInterval is the listing worker's period (default 10s) and
+	// ListingFlush how often a frontend adds its listing writes per part
+	// to listing_activity (default 2s).
+	ListingInterval time.Duration
+	ListingFlush    time.Duration
 	// MultipartMaxAge is how long a multipart upload may stay open before
 	// the sweeper aborts it (default 7 days). It is fixed per upload when
 	// the upload is created.
@@ -267,12 +291,10 @@ func (c Config) validate() (settings, error) {
 	if s.SweepInterval < 0 {
 		errs = append(errs, fmt.Errorf("negative sweep interval %s", s.SweepInterval))
 	}
-	if s.ListingShards == 0 {
-		s.ListingShards = DefaultListingShards
-	}
 	if s.ListingShards < 0 || s.ListingShards > MaxListingShards {
-		errs = append(errs, fmt.Errorf("listing shards %d outside 1..%d", s.ListingShards, MaxListingShards))
+		errs = append(errs, fmt.Errorf("listing shards %d outside 0..%d", s.ListingShards, MaxListingShards))
 	}
+	errs = append(errs, s.listingDefaults()...)
 	if s.MultipartMaxAge == 0 {
 		s.MultipartMaxAge = DefaultMultipartMaxAge
 	}
@@ -341,4 +363,44 @@ func (r Replication) cql() (string, error) {
 	default:
 		return "", fmt.Errorf("replication: unknown class %q", r.Class)
 	}
+}
+
+// listingDefaults fills in and checks the listing range settings.
+func (s *settings) listingDefaults() []error {
+	var errs []error
+	if s.ListingPartRows == 0 {
+		s.ListingPartRows = DefaultListingPartRows
+	}
+	if s.ListingPartBytes == 0 {
+		s.ListingPartBytes = DefaultListingPartBytes
+	}
+	if s.ListingPartRows < 4 || s.ListingPartBytes < 4<<10 {
+		errs = append(errs, fmt.Errorf("listing partition bound of %d rows, %d bytes: at least 4 rows and 4 KiB", s.ListingPartRows, s.ListingPartBytes))
+	}
+	switch {
+	case s.ListingMapTTL == 0:
+		s.ListingMapTTL = DefaultListingMapTTL
+	case s.ListingMapTTL < 0:
+		s.ListingMapTTL = 0
+	}
+	if s.ListingSettle == 0 {
+		timeout := s.Timeout
+		if timeout <= 0 {
+			timeout = 11 * time.Second // the driver's default
+		}
+		s.ListingSettle = s.ListingMapTTL + 2*timeout + time.Second
+	}
+	if s.ListingSettle <= s.ListingMapTTL {
+		errs = append(errs, fmt.Errorf("listing settle %s must be longer than the listing map TTL %s", s.ListingSettle, s.ListingMapTTL))
+	}
+	if s.ListingInterval == 0 {
+		s.ListingInterval = DefaultListingInterval
+	}
+	if s.ListingFlush == 0 {
+		s.ListingFlush = DefaultListingFlush
+	}
+	if s.ListingInterval < 0 || s.ListingFlush < 0 {
+		errs = append(errs, fmt.Errorf("negative listing worker interval %s or flush period %s", s.ListingInterval, s.ListingFlush))
+	}
+	return errs
 }

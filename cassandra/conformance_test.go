@@ -1,6 +1,7 @@
 package cassandra
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,8 @@ import (
 // TestConformance runs the store conformance suite against a real node.
 // The suite makes names unique per run, so all subtests share one store
 // (and keyspace); a small block size puts boundaries within cheap reach.
+// Listing ranges split past 16 rows, and the listing worker runs on the
+// concurrent listing test's bucket while it runs (splitListings).
 func TestConformance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs Cassandra; skipped with -short")
@@ -22,8 +25,47 @@ func TestConformance(t *testing.T) {
 	)
 	storetest.Run(t, func(st *testing.T) store.Store {
 		once.Do(func() {
-			s = newStore(t, func(c *Config) { c.GCGrace = time.Minute })
+			s = newStore(t, func(c *Config) { c.GCGrace = time.Minute; splittingConfig(c) })
 		})
 		return s
-	}, storetest.Options{BlockSize: testBlockSize})
+	}, storetest.Options{BlockSize: testBlockSize, Background: splitListings})
+}
+
+// splittingConfig makes listing ranges split at a few rows, with moves
+// a few hundred milliseconds apart.
+func splittingConfig(c *Config) {
+	c.ListingPartRows = 16
+	c.ListingMapTTL = 100 * time.Millisecond
+	c.ListingSettle = 300 * time.Millisecond
+	c.ListingFlush = 20 * time.Millisecond
+}
+
+// splitListings runs the listing worker's work on bucket every 50ms
+// until stopped: counts flushed, ranges counted, split and moved.
+func splitListings(t *testing.T, st store.Store, bucket string) func() {
+	s := st.(*Store)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	var stats ListingStats
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			if err := s.maintainBucketListing(ctx, bucket, &stats); err != nil && ctx.Err() == nil {
+				t.Errorf("listing worker on %q: %v", bucket, err)
+				return
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	var stop sync.Once
+	return func() {
+		stop.Do(func() {
+			cancel()
+			<-done
+			t.Logf("listing worker on %q: %+v", bucket, stats)
+		})
+	}
 }

@@ -75,10 +75,23 @@ func (s *Store) SaveLeasePosition(ctx context.Context, name, holder, pos string)
 
 // AllBuckets reads every bucket row (a scan of a small table).
 func (s *Store) AllBuckets(ctx context.Context) ([]store.Bucket, error) {
+	bs, err := s.allBucketInfos(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Bucket, 0, len(bs))
+	for _, b := range bs {
+		out = append(out, b.public())
+	}
+	return out, nil
+}
+
+// allBucketInfos reads every bucket row, in name order.
+func (s *Store) allBucketInfos(ctx context.Context) ([]bucketInfo, error) {
 	iter := s.query(ctx, `SELECT name, id, owner, location, created, shards, config FROM buckets`).
 		Idempotent(true).PageSize(500).Iter()
 	var (
-		out      []store.Bucket
+		out      []bucketInfo
 		b        bucketInfo
 		settings map[string]string
 	)
@@ -86,12 +99,12 @@ func (s *Store) AllBuckets(ctx context.Context) ([]store.Bucket, error) {
 		if len(settings) > 0 {
 			b.settings = settings
 		}
-		out = append(out, b.public())
+		out = append(out, b)
 		b, settings = bucketInfo{}, nil
 	}
 	if err := iter.Close(); err != nil {
 		return nil, fmt.Errorf("list all buckets: %w", err)
 	}
-	slices.SortFunc(out, func(a, b store.Bucket) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b bucketInfo) int { return strings.Compare(a.name, b.name) })
 	return out, nil
 }

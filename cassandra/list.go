@@ -47,15 +47,16 @@ type listRow struct {
 	marker    bool // the key's current version is a delete marker (size markerSize)
 }
 
-// shardIter walks one listing partition in key order. Rows come in pages
-// fetched on demand; from (inclusive) or after (exclusive) is where the
-// next fetch starts.
+// shardIter walks one listing partition in key order, below upper ("":
+// no bound). Rows come in pages fetched on demand; from (inclusive) or
+// after (exclusive) is where the next fetch starts.
 type shardIter struct {
 	shard     int
 	rows      []listRow
 	from      string // next fetch: key >= from ...
 	exclusive bool   // ... or key > from
-	exhausted bool   // no rows beyond rows
+	upper     string
+	exhausted bool // no rows beyond rows
 	pageSize  int
 	grow      int // pageSize multiplier after each fetch
 }
@@ -67,49 +68,70 @@ func (it *shardIter) head() *listRow {
 	return &it.rows[0]
 }
 
-// cursor is a store.Cursor merging all listing shards of one bucket.
+// cursor is a store.Cursor over a bucket's listing: the ranges of its
+// listing map in key order (ranges.go), each read from the part it
+// reads, or merged over the bucket's hash shards for a range still in
+// them. The map is looked up afresh (ranges) for each range, so a range
+// that split since the last one is read from its new parts.
 type cursor struct {
-	s      *Store
-	b      bucketInfo
-	prefix string
-	upper  string // exclusive bound: PrefixEnd(prefix); "" for none
-	shards []*shardIter
-	err    error
+	s       *Store
+	b       bucketInfo
+	prefix  string
+	upper   string // exclusive bound: PrefixEnd(prefix); "" for none
+	maxKeys int
+	delim   bool
 	// markers: also yield keys whose current version is a delete marker
 	// (ListVersions).
 	markers bool
+
+	// The next range starts at from (after it when exclusive), or at
+	// skipTo if that is further (SkipPrefix).
+	from      string
+	exclusive bool
+	skipTo    string
+	skipAll   bool // SkipPrefix skipped every key left
+	started   bool // shards are the current range's
+	end       string
+	last      bool // the current range has no end
+	done      bool
+	shards    []*shardIter
+	ranges    int // ranges read so far (for tests and stats)
+	err       error
 }
 
 func (s *Store) newCursor(b bucketInfo, prefix, delimiter, after string, maxKeys int) *cursor {
-	c := &cursor{s: s, b: b, prefix: prefix, upper: store.PrefixEnd(prefix)}
-	// Keys hash evenly over shards: ask each for its share of the page
-	// plus a margin; later pages grow.
-	page := min(max((maxKeys+1)/b.shards+(maxKeys+1)/(4*b.shards)+4, 8), maxListPage)
-	grow := 2
-	if delimiter != "" {
-		// Keys may collapse into common prefixes: start small, but grow
-		// fast, so that a page of plain keys takes two rounds, not four.
-		page, grow = min(page, 32), 4
-	}
-	for i := 0; i < b.shards; i++ {
-		it := &shardIter{shard: i, from: prefix, pageSize: page, grow: grow}
-		if after >= prefix {
-			it.from, it.exclusive = after, true
-		}
-		c.shards = append(c.shards, it)
+	c := &cursor{s: s, b: b, prefix: prefix, upper: store.PrefixEnd(prefix), maxKeys: maxKeys, delim: delimiter != "", from: prefix}
+	if after >= prefix {
+		c.from, c.exclusive = after, true
 	}
 	return c
 }
 
+// seek makes the cursor start at key (after it when exclusive), before
+// its first Next.
+func (c *cursor) seek(key string, exclusive bool) {
+	c.from, c.exclusive, c.started, c.shards = key, exclusive, false, nil
+}
+
+// pageSizes returns the first page and its growth for n shards: keys
+// hash evenly over hash shards, so each is asked for its share of the
+// page plus a margin; later pages grow.
+func (c *cursor) pageSizes(n int) (page, grow int) {
+	page = min(max((c.maxKeys+1)/n+(c.maxKeys+1)/(4*n)+4, 8), maxListPage)
+	if n == 1 {
+		page = min(max(c.maxKeys+1, 8), maxListPage)
+	}
+	grow = 2
+	if c.delim {
+		// Keys may collapse into common prefixes: start small, but grow
+		// fast, so that a page of plain keys takes two rounds, not four.
+		page, grow = min(page, 32), 4
+	}
+	return page, grow
+}
+
 // Next returns the smallest head key over all shards.
 func (c *cursor) Next(ctx context.Context) (store.Object, bool) {
-	if c.err != nil {
-		return store.Object{}, false
-	}
-	if err := c.fill(ctx); err != nil {
-		c.err = err
-		return store.Object{}, false
-	}
 	r, ok := c.nextRow(ctx)
 	for ok && r.marker && !c.markers {
 		r, ok = c.nextRow(ctx) // behind a delete marker: not listed
@@ -126,8 +148,11 @@ func (c *cursor) Next(ctx context.Context) (store.Object, bool) {
 	}, true
 }
 
-// nextRow takes the smallest head row over all shards.
+// nextRow takes the smallest head row over the current range's shards.
 func (c *cursor) nextRow(ctx context.Context) (listRow, bool) {
+	if c.err != nil {
+		return listRow{}, false
+	}
 	if err := c.fill(ctx); err != nil {
 		c.err = err
 		return listRow{}, false
@@ -146,9 +171,86 @@ func (c *cursor) nextRow(ctx context.Context) (listRow, bool) {
 	return r, true
 }
 
+// fill makes every shard of the current range hold rows or be exhausted,
+// moving on to the next range while the current one has nothing left.
+func (c *cursor) fill(ctx context.Context) error {
+	for !c.done {
+		if !c.started {
+			if err := c.startRange(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		var need []*shardIter
+		for _, it := range c.shards {
+			if len(it.rows) == 0 && !it.exhausted {
+				need = append(need, it)
+			}
+		}
+		if len(need) > 0 {
+			err := parallel(ctx, len(need), len(need), func(ctx context.Context, i int) error {
+				return c.fetch(ctx, need[i])
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for _, it := range c.shards {
+			if len(it.rows) > 0 {
+				return nil
+			}
+		}
+		// The range has nothing more: the next one starts at its end.
+		if c.last || (c.upper != "" && c.end >= c.upper) {
+			c.done = true
+			break
+		}
+		c.from, c.exclusive, c.started, c.shards = c.end, false, false, nil
+	}
+	return nil
+}
+
+// startRange sets up the shards of the range holding c.from, in the
+// bucket's current map.
+func (c *cursor) startRange(ctx context.Context) error {
+	if c.skipAll {
+		c.done = true // every key left is under a skipped prefix
+		return nil
+	}
+	if c.skipTo > c.from {
+		c.from, c.exclusive = c.skipTo, false
+	}
+	m, err := c.s.ranges(ctx, c.b)
+	if err != nil {
+		return err
+	}
+	r := m.ranges[m.find(c.from)]
+	c.end, c.last = r.end, r.end == ""
+	upper := c.upper
+	if r.end != "" && (upper == "" || r.end < upper) {
+		upper = r.end
+	}
+	shards := []int{r.read}
+	if r.read == legacyPart {
+		shards = shards[:0]
+		for i := range c.b.shards {
+			shards = append(shards, i)
+		}
+	}
+	page, grow := c.pageSizes(len(shards))
+	c.shards = c.shards[:0]
+	for _, sh := range shards {
+		c.shards = append(c.shards, &shardIter{shard: sh, from: c.from, exclusive: c.exclusive, upper: upper, pageSize: page, grow: grow})
+	}
+	c.started = true
+	c.ranges++
+	return nil
+}
+
 // SkipPrefix drops keys starting with p: within each shard's fetched page
 // when possible; a shard whose page ends inside p is re-queried from
-// PrefixEnd(p) on its next fetch, never reading the keys under p.
+// PrefixEnd(p) on its next fetch, never reading the keys under p, and the
+// next range starts at PrefixEnd(p) at the earliest.
 //
 // store.List only skips the prefix of the key Next just returned, so no
 // remaining key sorts before p and a shard with an empty page resumes at
@@ -156,6 +258,11 @@ func (c *cursor) nextRow(ctx context.Context) (listRow, bool) {
 // than risk dropping keys below p.
 func (c *cursor) SkipPrefix(_ context.Context, p string) {
 	end := store.PrefixEnd(p)
+	if end == "" {
+		c.skipAll = true
+	} else if end > c.skipTo {
+		c.skipTo = end
+	}
 	for _, it := range c.shards {
 		n := len(it.rows)
 		i := sort.Search(n, func(j int) bool { return it.rows[j].key >= p })
@@ -175,8 +282,8 @@ func (c *cursor) SkipPrefix(_ context.Context, p string) {
 			continue // the unread part may start below p
 		}
 		switch {
-		case end == "":
-			it.exhausted = true // nothing sorts after p's keys
+		case end == "" || (it.upper != "" && end >= it.upper):
+			it.exhausted = true // nothing after p's keys in this shard's range
 		case it.from < end:
 			it.from, it.exclusive = end, false
 		}
@@ -186,20 +293,6 @@ func (c *cursor) SkipPrefix(_ context.Context, p string) {
 func (c *cursor) Err() error   { return c.err }
 func (c *cursor) Close() error { return nil }
 
-// fill fetches, concurrently, the next page of every shard whose page is
-// used up and which may hold more keys.
-func (c *cursor) fill(ctx context.Context) error {
-	var need []*shardIter
-	for _, it := range c.shards {
-		if len(it.rows) == 0 && !it.exhausted {
-			need = append(need, it)
-		}
-	}
-	return parallel(ctx, len(need), len(need), func(ctx context.Context, i int) error {
-		return c.fetch(ctx, need[i])
-	})
-}
-
 func (c *cursor) fetch(ctx context.Context, it *shardIter) error {
 	stmt := `SELECT key, version, inode, size, block_size, etag, modified, owner, parts FROM objects
 		WHERE bucket_id = ? AND shard = ? AND key >= ?`
@@ -207,9 +300,9 @@ func (c *cursor) fetch(ctx context.Context, it *shardIter) error {
 		stmt = strings.Replace(stmt, "key >= ?", "key > ?", 1)
 	}
 	args := []any{c.b.id, it.shard, []byte(it.from)}
-	if c.upper != "" {
+	if it.upper != "" {
 		stmt += ` AND key < ?`
-		args = append(args, []byte(c.upper))
+		args = append(args, []byte(it.upper))
 	}
 	stmt += ` LIMIT ?`
 	args = append(args, it.pageSize)

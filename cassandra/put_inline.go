@@ -88,14 +88,17 @@ func (s *Store) storeInline(ctx context.Context, b bucketInfo, in store.PutInput
 	// Older rows stay: reading them to queue their blocks would cost a
 	// round trip. The entry makes the sweeper remove them (and queue
 	// their blocks) once it comes due; readers only ever read the newest.
+	listing, err := s.listingEntries(ctx, b, in.Key, row)
+	if err != nil {
+		return store.Object{}, fmt.Errorf("commit version: %w", err)
+	}
 	batch := s.sess.Batch(gocql.LoggedBatch).WithContext(ctx).WithTimestamp(writeTime(row.version))
 	batch.Entries = append(batch.Entries,
 		gocql.BatchEntry{Idempotent: true, Stmt: insertVersion,
 			Args: append([]any{b.id, []byte(in.Key)}, row.values()...)},
-		gocql.BatchEntry{Idempotent: true, Stmt: insertListing,
-			Args: listingValues(b, in.Key, row)},
 		gocql.BatchEntry{Idempotent: true, Stmt: insertEntry, Args: entry.values()},
 	)
+	batch.Entries = append(batch.Entries, listing...)
 	if err := batch.Exec(); err != nil {
 		// Ambiguous: the batch log replays it whole if it was logged.
 		return store.Object{}, fmt.Errorf("commit version of %q: %w", in.Key, err)

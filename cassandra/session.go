@@ -35,6 +35,11 @@ type Store struct {
 	blockRow   blockRowFunc
 	cache      *blockCache
 	blockReads blockReadCounters
+	// rangeMaps caches each bucket's listing map and activity counts the
+	// listing writes per part until they are flushed (ranges.go,
+	// ranges_activity.go).
+	rangeMaps rangeCache
+	activity  listingActivity
 
 	bgMu   sync.Mutex
 	bg     sync.WaitGroup // background cleanups, waited for by Close

@@ -22,12 +22,16 @@ func (s *Store) putMarker(ctx context.Context, b bucketInfo, key string) (store.
 	row := versionRow{version: s.newVersion(), marker: true, versioned: b.versioningEnabled()}
 	row.created = row.version.Time().Truncate(time.Millisecond)
 	entry := s.newEntry(kindUpload, b, key, row)
+	listing, err := s.listingEntries(ctx, b, key, row)
+	if err != nil {
+		return store.DeleteResult{}, fmt.Errorf("commit delete marker: %w", err)
+	}
 	batch := s.sess.Batch(gocql.LoggedBatch).WithContext(ctx).WithTimestamp(writeTime(row.version))
 	batch.Entries = append(batch.Entries,
 		gocql.BatchEntry{Idempotent: true, Stmt: insertVersion, Args: append([]any{b.id, []byte(key)}, row.values()...)},
-		gocql.BatchEntry{Idempotent: true, Stmt: insertListing, Args: listingValues(b, key, row)},
 		gocql.BatchEntry{Idempotent: true, Stmt: insertEntry, Args: entry.values()},
 	)
+	batch.Entries = append(batch.Entries, listing...)
 	if err := batch.Exec(); err != nil {
 		return store.DeleteResult{}, fmt.Errorf("commit delete marker of %q: %w", key, err)
 	}
@@ -160,14 +164,13 @@ func (s *Store) settleListing(ctx context.Context, b bucketInfo, key string) err
 	}
 	switch {
 	case len(rows) == 0 && l.found:
-		err = s.exec(ctx, `DELETE FROM objects USING TIMESTAMP ? WHERE bucket_id = ? AND shard = ? AND key = ?`,
-			l.wt+1, b.id, shardOf(key, b.shards), []byte(key))
+		err = s.deleteListing(ctx, b, key, l.wt+1)
 	case len(rows) > 0 && (!l.found || l.version != rows[0].version):
 		ts := writeTime(rows[0].version)
 		if l.found {
 			ts = max(ts, l.wt+1)
 		}
-		err = s.exec(ctx, insertListing+` USING TIMESTAMP ?`, append(listingValues(b, key, rows[0]), ts)...)
+		err = s.putListingAt(ctx, b, key, rows[0], ts)
 	}
 	if err != nil {
 		return fmt.Errorf("settle listing of %q: %w", key, err)
@@ -199,9 +202,7 @@ func (s *Store) ListVersions(ctx context.Context, in store.ListVersionsInput) (s
 	c := s.newCursor(b, in.Prefix, in.Delimiter, "", in.MaxKeys)
 	if in.KeyMarker > in.Prefix {
 		// The marker key itself is listed again, from its marker version on.
-		for _, it := range c.shards {
-			it.from, it.exclusive = in.KeyMarker, false
-		}
+		c.seek(in.KeyMarker, false)
 	}
 	c.markers = true
 	ahead := versionListAhead

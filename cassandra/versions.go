@@ -334,9 +334,8 @@ func (s *Store) DeleteObject(ctx context.Context, bucket, key string) (store.Del
 		ts, b.id, []byte(key)); err != nil {
 		return store.DeleteResult{}, fmt.Errorf("delete versions of %q: %w", key, err)
 	}
-	if err := s.exec(ctx, `DELETE FROM objects USING TIMESTAMP ? WHERE bucket_id = ? AND shard = ? AND key = ?`,
-		ts, b.id, shardOf(key, b.shards), []byte(key)); err != nil {
-		return store.DeleteResult{}, fmt.Errorf("delete listing of %q: %w", key, err)
+	if err := s.deleteListing(ctx, b, key, ts); err != nil {
+		return store.DeleteResult{}, err
 	}
 	return store.DeleteResult{}, nil
 }
@@ -363,56 +362,6 @@ func (s *Store) cleanupOlder(ctx context.Context, b bucketInfo, key string, rows
 	return s.deleteRows(ctx, b, key, rows[0].version, garbage, writeTime(rows[0].version))
 }
 
-// insertListing writes a listing row (listingValues), at the batch's
-// timestamp; putListing adds its own.
-const insertListing = `INSERT INTO objects (bucket_id, shard, key, version, inode, size, block_size, etag, modified, owner, parts)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-
-// markerSize is the size a listing row gives a delete marker: the key's
-// current version is a marker. Encoding it in a column every listing
-// write sets anyway costs a small PUT's batch no byte (the inline batch
-// is sized to the byte), and the next write clears it.
-const markerSize = -1
-
-// listingValues are the listing row of key for version r.
-func listingValues(b bucketInfo, key string, r versionRow) []any {
-	size := r.size
-	if r.marker {
-		size = markerSize
-	}
-	return []any{b.id, shardOf(key, b.shards), []byte(key), r.version, r.inode, size, r.blockSize, r.etag, r.created, r.owner, r.parts}
-}
-
-// putListing upserts key's listing row from r at r's write timestamp, so
-// the listing converges on the newest version whatever the commit order.
-func (s *Store) putListing(ctx context.Context, b bucketInfo, key string, r versionRow) error {
-	err := s.exec(ctx, insertListing+` USING TIMESTAMP ?`, append(listingValues(b, key, r), writeTime(r.version))...)
-	if err != nil {
-		return fmt.Errorf("update listing of %q: %w", key, err)
-	}
-	return nil
-}
-
-// listingState is what a listing row says: which version, written when.
-type listingState struct {
-	found   bool
-	version gocql.UUID
-	wt      int64 // write timestamp of the row
-}
-
-func (s *Store) readListing(ctx context.Context, b bucketInfo, key string) (listingState, error) {
-	var l listingState
-	err := s.query(ctx, `SELECT version, writetime(version) FROM objects WHERE bucket_id = ? AND shard = ? AND key = ?`,
-		b.id, shardOf(key, b.shards), []byte(key)).Idempotent(true).Scan(&l.version, &l.wt)
-	switch {
-	case err == nil:
-		l.found = true
-	case !errors.Is(err, gocql.ErrNotFound):
-		return l, fmt.Errorf("read listing of %q: %w", key, err)
-	}
-	return l, nil
-}
-
 // repairListing makes key's listing row agree with top, the newest version
 // row (nil: none). A PUT writes its version row before its listing row and
 // a DELETE its partition tombstone before the listing tombstone, so a
@@ -434,17 +383,14 @@ func (s *Store) repairListing(ctx context.Context, b bucketInfo, key string, l l
 	}
 	switch {
 	case top != nil && l.found && l.version != top.version && !containsVersion(rows, l.version):
-		err := s.exec(ctx, insertListing+` USING TIMESTAMP ?`, append(listingValues(b, key, *top), max(l.wt+1, writeTime(top.version)))...)
-		if err != nil {
-			return fmt.Errorf("repair listing of %q: %w", key, err)
+		if err := s.putListingAt(ctx, b, key, *top, max(l.wt+1, writeTime(top.version))); err != nil {
+			return fmt.Errorf("repair: %w", err)
 		}
 	case top != nil && (!l.found || (l.version != top.version && l.wt < writeTime(top.version))):
 		return s.putListing(ctx, b, key, *top)
 	case top == nil && l.found:
-		err := s.exec(ctx, `DELETE FROM objects USING TIMESTAMP ? WHERE bucket_id = ? AND shard = ? AND key = ?`,
-			l.wt, b.id, shardOf(key, b.shards), []byte(key))
-		if err != nil {
-			return fmt.Errorf("delete stale listing of %q: %w", key, err)
+		if err := s.deleteListing(ctx, b, key, l.wt); err != nil {
+			return fmt.Errorf("stale: %w", err)
 		}
 	}
 	return nil

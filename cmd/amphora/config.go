@@ -181,7 +181,16 @@ type StorageConfig struct {
 	GCGrace        Duration `toml:"gc_grace"`
 	SweepInterval  Duration `toml:"sweep_interval"`
 	Sweeper        bool     `toml:"sweeper"`
-	ListingShards  int      `toml:"listing_shards"`
+	// ListingShards > 0 gives new buckets the fixed hash-sharded listing
+	// of earlier versions (the listing worker moves them to ranges).
+	ListingShards int `toml:"listing_shards"`
+	// ListingPartitionRows and ListingPartitionBytes bound a listing
+	// range's partition; the listing worker splits ranges before either.
+	ListingPartitionRows  int      `toml:"listing_partition_rows"`
+	ListingPartitionBytes Size     `toml:"listing_partition_bytes"`
+	ListingMapTTL         Duration `toml:"listing_map_ttl"`
+	ListingWorker         bool     `toml:"listing_worker"`
+	ListingInterval       Duration `toml:"listing_interval"`
 	// MultipartMaxAge is how long a multipart upload may stay open before
 	// the sweeper aborts it.
 	MultipartMaxAge Duration `toml:"multipart_max_age"`
@@ -273,17 +282,21 @@ func defaults() Config {
 			TLS:               CassandraTLSConfig{VerifyHost: true},
 		},
 		Storage: StorageConfig{
-			BlockSize:         1 << 20,
-			BlocksInFlight:    4,
-			MaxBlocksInFlight: 64,
-			InlineSize:        4 << 10,
-			InlineBatchLimit:  5 << 10,
-			BucketCacheTTL:    Duration{time.Second},
-			GCGrace:           Duration{15 * time.Minute},
-			SweepInterval:     Duration{time.Minute},
-			Sweeper:           true,
-			ListingShards:     8,
-			MultipartMaxAge:   Duration{7 * 24 * time.Hour},
+			BlockSize:             1 << 20,
+			BlocksInFlight:        4,
+			MaxBlocksInFlight:     64,
+			InlineSize:            4 << 10,
+			InlineBatchLimit:      5 << 10,
+			BucketCacheTTL:        Duration{time.Second},
+			GCGrace:               Duration{15 * time.Minute},
+			SweepInterval:         Duration{time.Minute},
+			Sweeper:               true,
+			ListingPartitionRows:  100_000,
+			ListingPartitionBytes: 32 << 20,
+			ListingMapTTL:         Duration{time.Second},
+			ListingWorker:         true,
+			ListingInterval:       Duration{10 * time.Second},
+			MultipartMaxAge:       Duration{7 * 24 * time.Hour},
 		},
 		Lifecycle: LifecycleConfig{Worker: true, Interval: Duration{time.Hour}, Rate: 100, Day: Duration{24 * time.Hour}},
 		Scrub:     ScrubConfig{Interval: Duration{24 * time.Hour}, RateMB: 10},
@@ -502,8 +515,17 @@ func (c Config) validate() []string {
 	if st.MultipartMaxAge.Duration <= 0 {
 		add("storage.multipart_max_age must be positive")
 	}
-	if st.ListingShards < 1 || st.ListingShards > 1024 {
-		add("storage.listing_shards %d must be between 1 and 1024", st.ListingShards)
+	if st.ListingShards < 0 || st.ListingShards > 1024 {
+		add("storage.listing_shards %d must be between 0 (listing ranges) and 1024", st.ListingShards)
+	}
+	if st.ListingPartitionRows < 4 || st.ListingPartitionBytes < 4<<10 {
+		add("storage.listing_partition_rows must be at least 4 and storage.listing_partition_bytes at least 4KiB")
+	}
+	if st.ListingMapTTL.Duration <= 0 || st.ListingMapTTL.Duration > time.Minute {
+		add("storage.listing_map_ttl must be between 0 and 1m")
+	}
+	if st.ListingInterval.Duration <= 0 {
+		add("storage.listing_interval must be positive")
 	}
 
 	if _, err := c.Accounts.masterKey(); err != nil {

@@ -62,6 +62,10 @@ func storeConfig(c Config) cassandra.Config {
 		GCGrace:           c.Storage.GCGrace.Duration,
 		SweepInterval:     c.Storage.SweepInterval.Duration,
 		ListingShards:     c.Storage.ListingShards,
+		ListingPartRows:   c.Storage.ListingPartitionRows,
+		ListingPartBytes:  int64(c.Storage.ListingPartitionBytes),
+		ListingMapTTL:     c.Storage.ListingMapTTL.Duration,
+		ListingInterval:   c.Storage.ListingInterval.Duration,
 		MultipartMaxAge:   c.Storage.MultipartMaxAge.Duration,
 		KeyCacheTTL:       time.Duration(offIfZero(int(c.Accounts.KeyCacheTTL.Duration))),
 	}
@@ -182,6 +186,15 @@ func serve(ctx context.Context, cfg Config) error {
 	} else {
 		close(sweeperDone)
 	}
+	listingDone := make(chan struct{})
+	if cfg.Storage.ListingWorker {
+		go func() {
+			defer close(listingDone)
+			st.RunListingWorker(bg)
+		}()
+	} else {
+		close(listingDone)
+	}
 	lifecycleDone := make(chan struct{})
 	if cfg.Lifecycle.Worker {
 		lw := lifecycleWorker(cfg, st, log)
@@ -263,6 +276,7 @@ func serve(ctx context.Context, cfg Config) error {
 	}
 	cancelBg()
 	<-sweeperDone
+	<-listingDone
 	<-lifecycleDone
 	<-scrubDone
 	return nil

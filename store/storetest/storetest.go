@@ -40,6 +40,11 @@ type Options struct {
 	// suite can place sizes and ranges on and around block boundaries.
 	// 0 means 1 MiB; at least 16, so ranges "inside one block" fit.
 	BlockSize int
+	// Background, when set, starts the store's own background work on
+	// bucket for the span of the concurrent listing test (a listing
+	// index that splits as it fills, in the Cassandra store) and returns
+	// what stops it; stop may be called more than once.
+	Background func(t *testing.T, st store.Store, bucket string) (stop func())
 }
 
 // Run runs the conformance suite. newStore is called once per subtest and
@@ -55,7 +60,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts Options) {
 	if _, err := rand.Read(id[:]); err != nil {
 		t.Fatal(err)
 	}
-	s := &suite{newStore: newStore, bs: opts.BlockSize, run: hex.EncodeToString(id[:])}
+	s := &suite{newStore: newStore, bs: opts.BlockSize, run: hex.EncodeToString(id[:]), background: opts.Background}
 
 	t.Run("BucketLifecycle", s.testBucketLifecycle)
 	t.Run("BucketCreateRace", s.testBucketCreateRace)
@@ -79,6 +84,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts Options) {
 	t.Run("Delete", s.testDelete)
 	t.Run("FailedUploads", s.testFailedUploads)
 	t.Run("Listing", s.testListing)
+	t.Run("ListingChurn", s.testListingChurn)
 	t.Run("ConcurrentOverwrite", s.testConcurrentOverwrite)
 	t.Run("Checksums", s.testChecksums)
 	t.Run("ConditionalPut", s.testConditionalPut)
@@ -98,6 +104,8 @@ type suite struct {
 	bs       int    // block size
 	run      string // random hex making names unique to this Run
 	seq      atomic.Int64
+	// background: Options.Background
+	background func(t *testing.T, st store.Store, bucket string) (stop func())
 }
 
 // slack absorbs clock differences between the test and the store (which

@@ -1,0 +1,92 @@
+package cassandra
+
+import (
+	"context"
+	"fmt"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+)
+
+// copyRowsPerBatch bounds an unlogged batch of copied rows (one
+// destination partition, so one mutation).
+const copyRowsPerBatch = 50
+
+// copyMoving copies the rows of every interval of m that reads its old
+// part while writing a new one (step 1 of a move, ranges_move.go) into
+// the new part, each row at its own write timestamp: a row written or
+// deleted since (both parts get every write now) keeps the newer state.
+// It returns the number of rows copied.
+func (s *Store) copyMoving(ctx context.Context, b bucketInfo, m *rangeMap) (int, error) {
+	n := 0
+	for _, r := range m.ranges {
+		if len(r.writes) != 2 || r.read != r.writes[0] {
+			continue
+		}
+		shards := []int{r.read}
+		if r.read == legacyPart {
+			shards = shards[:0]
+			for sh := range b.shards {
+				shards = append(shards, sh)
+			}
+		}
+		for _, sh := range shards {
+			c, err := s.copyInterval(ctx, b, sh, r.writes[1], r.start, r.end)
+			n += c
+			if err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// copyInterval copies the rows of [start, end) ("" end: no end) of objects
+// partition from into partition to.
+func (s *Store) copyInterval(ctx context.Context, b bucketInfo, from, to int, start, end string) (int, error) {
+	stmt := `SELECT key, version, inode, size, block_size, etag, modified, owner, parts, writetime(version)
+		FROM objects WHERE bucket_id = ? AND shard = ? AND key >= ?`
+	args := []any{b.id, from, []byte(start)}
+	if end != "" {
+		stmt, args = stmt+` AND key < ?`, append(args, []byte(end))
+	}
+	iter := s.query(ctx, stmt, args...).Idempotent(true).PageSize(500).Iter()
+	var (
+		n     int
+		batch *gocql.Batch
+		key   []byte
+		r     versionRow
+		size  int64
+		wt    int64
+	)
+	flush := func() error {
+		if batch == nil || len(batch.Entries) == 0 {
+			return nil
+		}
+		err := batch.Exec()
+		batch = nil
+		return err
+	}
+	for iter.Scan(&key, &r.version, &r.inode, &size, &r.blockSize, &r.etag, &r.created, &r.owner, &r.parts, &wt) {
+		r.size, r.marker = size, size == markerSize
+		if batch == nil {
+			batch = s.sess.Batch(gocql.UnloggedBatch).WithContext(ctx)
+		}
+		batch.Entries = append(batch.Entries, gocql.BatchEntry{Idempotent: true, Stmt: insertListing + ` USING TIMESTAMP ?`,
+			Args: append(listingValues(b, to, string(key), r), wt)})
+		n++
+		if len(batch.Entries) == copyRowsPerBatch {
+			if err := flush(); err != nil {
+				iter.Close()
+				return n, fmt.Errorf("copy listing rows of %q to part %d: %w", b.name, to, err)
+			}
+		}
+		r = versionRow{}
+	}
+	if err := iter.Close(); err != nil {
+		return n, fmt.Errorf("read listing rows of %q part %d: %w", b.name, from, err)
+	}
+	if err := flush(); err != nil {
+		return n, fmt.Errorf("copy listing rows of %q to part %d: %w", b.name, to, err)
+	}
+	return n, nil
+}

@@ -1,0 +1,286 @@
+package cassandra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ListingLease is the lease (store.Leases) of the listing worker: one
+// frontend at a time counts, splits and moves listing ranges.
+const ListingLease = "listing"
+
+// listingRowBytes is what a listing row costs besides its key: the
+// columns' values (version, inode, size, block size, ETag, modified,
+// owner, parts) and their cell overheads, roughly.
+const listingRowBytes = 120
+
+// ListingStats is what a listing pass did.
+type ListingStats struct {
+	Buckets  int // buckets looked at
+	Counted  int // ranges whose rows were counted
+	Moves    int // moves started (splits and migrations)
+	Steps    int // later steps of moves written
+	Copied   int // rows copied to new parts
+	Retired  int // retired parts emptied
+	Largest  int64
+	Conflict int // map changes lost to another writer (nothing written)
+}
+
+// RunListingWorker runs a listing pass every ListingInterval, while this
+// Store holds ListingLease, until ctx is done.
+func (s *Store) RunListingWorker(ctx context.Context) {
+	t := time.NewTicker(s.cfg.ListingInterval)
+	defer t.Stop()
+	for {
+		s.listingIfLeader(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Store) listingIfLeader(ctx context.Context) {
+	ok, err := s.AcquireLease(ctx, ListingLease, s.holder, max(3*s.cfg.ListingInterval, 10*time.Second))
+	if err != nil || !ok {
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn().Err(err).Msg("listing lease")
+		}
+		return
+	}
+	start := time.Now()
+	st, err := s.ListingPass(ctx)
+	ev := s.log.Debug()
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		ev = s.log.Warn().Err(err)
+	} else if st.Moves+st.Steps+st.Retired > 0 {
+		ev = s.log.Info()
+	}
+	ev.Int("buckets", st.Buckets).Int("counted", st.Counted).Int("moves", st.Moves).Int("steps", st.Steps).
+		Int("copied", st.Copied).Int("retired", st.Retired).Dur("took", time.Since(start)).Msg("listing pass")
+}
+
+// ListingPass looks at every bucket's listing once: advances a move that
+// settled, empties retired parts, migrates a bucket still in hash shards,
+// and splits the ranges that outgrew ListingPartRows or ListingPartBytes
+// (counting a range's rows only once a quarter of the bound was written
+// to it since its last count).
+func (s *Store) ListingPass(ctx context.Context) (ListingStats, error) {
+	var st ListingStats
+	bs, err := s.allBucketInfos(ctx)
+	if err != nil {
+		return st, err
+	}
+	var errs []error
+	for _, b := range bs {
+		st.Buckets++
+		err := s.maintainListing(ctx, b, &st)
+		switch {
+		case errors.Is(err, errMoveRaced):
+			st.Conflict++
+		case err != nil:
+			errs = append(errs, err)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return st, errors.Join(errs...)
+}
+
+// maintainBucketListing flushes this frontend's listing counts and does
+// the next thing bucket's listing needs (a listing pass over one bucket).
+func (s *Store) maintainBucketListing(ctx context.Context, bucket string, st *ListingStats) error {
+	if err := s.flushListingActivity(ctx); err != nil {
+		return err
+	}
+	b, err := s.readBucket(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	st.Buckets++
+	err = s.maintainListing(ctx, b, st)
+	if errors.Is(err, errMoveRaced) {
+		st.Conflict++
+		return nil
+	}
+	return err
+}
+
+// maintainListing does the next thing b's listing needs, if any.
+func (s *Store) maintainListing(ctx context.Context, b bucketInfo, st *ListingStats) error {
+	m, err := s.readRangeMap(ctx, b)
+	if err != nil {
+		return err
+	}
+	settled := time.Since(m.changed) >= s.cfg.ListingSettle
+	switch moveStep(m) {
+	case 1:
+		if !settled {
+			return nil
+		}
+		n, err := s.copyMoving(ctx, b, m)
+		st.Copied += n
+		if err != nil {
+			return err
+		}
+		st.Steps++
+		return s.switchMove(ctx, b, m)
+	case 2:
+		if !settled {
+			return nil
+		}
+		st.Steps++
+		return s.finishMove(ctx, b, m)
+	}
+	if len(m.retired) > 0 {
+		if !settled {
+			return nil
+		}
+		st.Retired += len(m.retired)
+		return s.dropRetired(ctx, b, m)
+	}
+	groups, err := s.planMoves(ctx, b, m, st)
+	if err != nil || len(groups) == 0 {
+		return err
+	}
+	st.Moves += len(groups)
+	return s.startMove(ctx, b, m, groups)
+}
+
+// partCheck is what the worker last counted of a part.
+type partCheck struct {
+	writes, rows, bytes int64
+}
+
+// planMoves returns the groups to move: the whole bucket when it is
+// still in hash shards, else every range counted over the bound.
+func (s *Store) planMoves(ctx context.Context, b bucketInfo, m *rangeMap, st *ListingStats) ([]moveGroup, error) {
+	if len(m.ranges) == 1 && m.ranges[0].read == legacyPart {
+		cuts, rows, bytes, err := s.countRange(ctx, b, m.ranges[0])
+		if err != nil {
+			return nil, err
+		}
+		st.Counted++
+		st.Largest = max(st.Largest, rows)
+		s.log.Info().Str("bucket", b.name).Int64("keys", rows).Int64("bytes", bytes).Int("ranges", len(cuts)+1).
+			Msg("listing: moving a bucket from hash shards to ranges")
+		return []moveGroup{{first: 0, last: 0, cuts: cuts}}, nil
+	}
+	activity, err := s.readActivity(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	checked, err := s.readChecked(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	every := int64(max(s.cfg.ListingPartRows/4, 1))
+	var groups []moveGroup
+	for i, r := range m.ranges {
+		w := activity[r.read]
+		if w-checked[r.read].writes < every {
+			continue
+		}
+		cuts, rows, bytes, err := s.countRange(ctx, b, r)
+		if err != nil {
+			return nil, err
+		}
+		st.Counted++
+		st.Largest = max(st.Largest, rows)
+		err = s.exec(ctx, `INSERT INTO listing_checked (bucket_id, part, writes, row_count, byte_count, checked) VALUES (?, ?, ?, ?, ?, ?)`,
+			b.id, r.read, w, rows, bytes, time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("record listing count of %q part %d: %w", b.name, r.read, err)
+		}
+		// Split before the bound: up to every more rows may come before
+		// the next count.
+		if len(cuts) > 0 && (rows > int64(s.cfg.ListingPartRows)-every || bytes > s.cfg.ListingPartBytes*3/4) {
+			groups = append(groups, moveGroup{first: i, last: i, cuts: cuts})
+		}
+	}
+	return groups, nil
+}
+
+// countRange counts the rows and bytes of r and returns where to cut it
+// into ranges of about half the bound each (none when it fits in one).
+func (s *Store) countRange(ctx context.Context, b bucketInfo, r listRange) (cuts []string, rows, bytes int64, err error) {
+	c := s.newCursor(b, "", "", "", maxListPage)
+	c.markers = true
+	c.upper = r.end
+	c.seek(r.start, false)
+	// Sampled keys, every step rows, and the bytes before each.
+	step := int64(max(s.cfg.ListingPartRows/16, 1))
+	type sample struct {
+		key          string
+		rows, before int64
+	}
+	var samples []sample
+	for {
+		row, ok := c.nextRow(ctx)
+		if !ok {
+			break
+		}
+		if rows > 0 && rows%step == 0 {
+			samples = append(samples, sample{row.key, rows, bytes})
+		}
+		rows++
+		bytes += int64(len(row.key)) + listingRowBytes
+	}
+	if err := c.Err(); err != nil {
+		return nil, 0, 0, fmt.Errorf("count listing range %q of %q: %w", r.start, b.name, err)
+	}
+	halfRows, halfBytes := int64(max(s.cfg.ListingPartRows/2, 1)), max(s.cfg.ListingPartBytes/2, 1)
+	n := max((rows+halfRows-1)/halfRows, (bytes+halfBytes-1)/halfBytes, 1) // ranges wanted
+	// Cut at the samples nearest to n-1 evenly spaced row counts.
+	for i, k := int64(1), 0; i < n && k < len(samples); i++ {
+		target := rows * i / n
+		for k+1 < len(samples) && samples[k+1].rows <= target {
+			k++
+		}
+		if samples[k].rows > 0 && (len(cuts) == 0 || samples[k].key > cuts[len(cuts)-1]) {
+			cuts = append(cuts, samples[k].key)
+		}
+	}
+	return cuts, rows, bytes, nil
+}
+
+// readActivity reads b's listing writes per part (listing_activity).
+func (s *Store) readActivity(ctx context.Context, b bucketInfo) (map[int]int64, error) {
+	iter := s.query(ctx, `SELECT part, writes FROM listing_activity WHERE bucket_id = ?`, b.id).Idempotent(true).Iter()
+	out := map[int]int64{}
+	var (
+		part   int
+		writes int64
+	)
+	for iter.Scan(&part, &writes) {
+		out[part] = writes
+	}
+	if err := iter.Close(); err != nil {
+		return nil, fmt.Errorf("read listing activity of %q: %w", b.name, err)
+	}
+	return out, nil
+}
+
+// readChecked reads what the worker last counted of b's parts.
+func (s *Store) readChecked(ctx context.Context, b bucketInfo) (map[int]partCheck, error) {
+	iter := s.query(ctx, `SELECT part, writes, row_count, byte_count FROM listing_checked WHERE bucket_id = ?`, b.id).Idempotent(true).Iter()
+	out := map[int]partCheck{}
+	var (
+		part int
+		c    partCheck
+	)
+	for iter.Scan(&part, &c.writes, &c.rows, &c.bytes) {
+		out[part] = c
+	}
+	if err := iter.Close(); err != nil {
+		return nil, fmt.Errorf("read listing counts of %q: %w", b.name, err)
+	}
+	return out, nil
+}
