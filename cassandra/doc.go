@@ -8,7 +8,10 @@
 //
 //	buckets          ((name)) id, owner, location, created, shards
 //	buckets_by_owner ((owner)), name                         ListBuckets
-//	objects          ((bucket_id, shard)), key blob          listing index: the current version's summary
+//	objects          ((bucket_id, shard)), key blob          listing index: the current version's summary (shard: a range's part)
+//	listing_ranges   ((bucket_id)), start blob               a bucket's map of listing ranges; static gen, next_part, retired
+//	listing_activity ((bucket_id)), part  writes counter     listing writes per part (frontends' estimates)
+//	listing_checked  ((bucket_id)), part                     what the listing worker last counted of a part
 //	versions         ((bucket_id, key blob)), version DESC   one row per stored version or delete marker: the commit point (and inline bytes)
 //	blocks           ((inode, idx)) data, crc                object bytes, one block per partition
 //	gc_queue         ((slot, shard)), due, inode             blocks that may have to go
@@ -36,28 +39,52 @@
 // both own it. Each claim gets a fresh timeuuid id, the bucket's
 // incarnation, and every object row hangs off that id, not the name: a
 // bucket deleted and created again (by anyone) never sees the old objects.
-// DeleteBucket refuses while any listing shard holds a row or an upload
+// DeleteBucket refuses while any listing range holds a row or an upload
 // is open or completing (a listing row of a finished upload whose
 // finisher died is removed on the way), and deletes
 // with IF id = <incarnation>. A PUT racing a DeleteBucket may commit into
 // the dead incarnation; nothing can read it there, and the sweeper deletes
 // such orphans (it checks the incarnation of every entry's bucket).
 //
-// Listing. objects rows are spread over shards = FNV-1a(key) % N
-// partitions, N fixed per bucket at creation (Config.ListingShards, stored
-// in the buckets row), so no partition grows without bound. The
-// clustering key is a blob of the key's UTF-8 bytes: CQL compares blobs
-// bytewise, which is S3's order, and range bounds such as
-// store.PrefixEnd(p), which may be invalid UTF-8, stay legal. The cursor
-// merges the N shards lazily (a page per shard, fetched concurrently; the
-// first page is each shard's share of MaxKeys plus a quarter, or at most
-// 32 rows with a delimiter; pages then double, or quadruple with a
-// delimiter, up to 1000) with queries of the form
-// key > after AND key < PrefixEnd(prefix). SkipPrefix(p) drops p's keys
-// from the pages already fetched and re-queries a shard from PrefixEnd(p)
-// only when its page ends inside p, so a delimiter listing never reads the
-// keys under a common prefix.
+// Listing. A bucket's keys are cut into ranges [start, next start), and
+// the rows of a range live in objects partition (bucket_id, shard = the
+// range's part), keys in order. The clustering key is a blob of the key's
+// UTF-8 bytes: CQL compares blobs bytewise, which is S3's order, and range
+// bounds such as store.PrefixEnd(p), which may be invalid UTF-8, stay
+// legal. The cursor walks the ranges in order, looking the map up afresh
+// for each one, with queries of the form key > after AND key < min(range
+// end, PrefixEnd(prefix)) whose pages grow from the page size asked (or
+// 32 rows with a delimiter) up to 1000. SkipPrefix(p) drops p's keys from
+// the page already fetched and re-queries from PrefixEnd(p) only when the
+// page ends inside p, so a delimiter listing never reads the keys under a
+// common prefix.
 //
+// Listing ranges (ranges*.go). The map of a bucket's ranges is one
+// listing_ranges partition: a row per elementary interval with the part
+// readers read and the parts writers write, and static columns gen (bumped
+// by every change), changed, next_part and retired. A bucket without rows
+// there has one implicit range over every key: part 0, or, for a bucket
+// created before ranges (buckets.shards > 0), its hash shards
+// (shard = FNV-1a(key) % shards, legacyPart). Frontends cache the map and
+// take every decision of where a row goes or is read from on a map whose
+// gen they confirmed less than ListingMapTTL ago. They count their
+// listing writes per part in listing_activity. The listing worker (one
+// frontend at a time, lease "listing") counts a range's rows only after a
+// quarter of the bound was written to it since the last count, and splits
+// it, at sampled keys, into ranges of about half the bound when it holds
+// more than three quarters of it (ListingPartRows, ListingPartBytes); it
+// moves a bucket still in hash shards to ranges the same way. A move takes
+// three steps, each one conditional batch fenced by gen and ListingSettle
+// after the last (longer than the TTL plus a write's longest flight, so no
+// two frontends act on maps more than one step apart): dual (read the old
+// part, write both), switched (after the old rows are copied at their own
+// write timestamps: read the new part, write both), done (write the new
+// part; the old ones are retired and emptied with partition tombstones a
+// settle later). Adjacent steps agree on everything a reader can see, and
+// a late copied row never undoes a newer write or delete. The worker does
+// not join ranges that shrink (a page over many emptied ranges reads each
+// of them).
+
 // Blocks. A PUT cuts its body into fixed-size blocks (Config.BlockSize,
 // 1 MiB by default, at most 8 MiB: cells stay far from Cassandra's 16 MiB
 // mutation and frame limits) stored one per partition ((inode, idx)): a
@@ -112,7 +139,8 @@
 //     quarter of the grace period passed before the batch is sent (the
 //     early read included), and an intent comes due at least half a grace
 //     period after its commit.
-//  6. Upsert the listing row at the version's timestamp.
+//  6. Upsert the listing row at the version's timestamp (in every part
+//     the key's range writes: two while it moves, in one logged batch).
 //
 // Failures before step 5 return the error and leave the version
 // invisible; the blocks are deleted right away in the background when

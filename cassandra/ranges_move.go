@@ -227,6 +227,9 @@ func (s *Store) dropRetired(ctx context.Context, b bucketInfo, m *rangeMap) erro
 		if err := s.exec(ctx, `DELETE FROM listing_checked WHERE bucket_id = ? AND part = ?`, b.id, p); err != nil {
 			return fmt.Errorf("forget retired listing part %d of %q: %w", p, b.name, err)
 		}
+		if err := s.exec(ctx, `DELETE FROM listing_activity WHERE bucket_id = ? AND part = ?`, b.id, p); err != nil {
+			return fmt.Errorf("forget retired listing part %d of %q: %w", p, b.name, err)
+		}
 	}
 	applied, err := s.query(ctx, `UPDATE listing_ranges SET retired = null WHERE bucket_id = ? IF gen = ?`, b.id, m.gen).
 		SerialConsistency(s.cfg.serial).MapScanCAS(map[string]any{})

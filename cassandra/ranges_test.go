@@ -253,3 +253,45 @@ func TestListingMigratesHashShards(t *testing.T) {
 		t.Errorf("DeleteBucket of a full moved bucket: %v", err)
 	}
 }
+
+// Ranges emptied by deletes are joined, so that a listing reads few
+// partitions per key: any two adjacent ranges hold an eighth of the bound
+// between them, or the worker would join them.
+func TestListingMergesEmptiedRanges(t *testing.T) {
+	t.Parallel()
+	counter := &listingCounter{}
+	s := newStore(t, func(c *Config) { splittingConfig(c); c.observer = counter })
+	mustCreateBucket(t, s, "shrink")
+	var keys []string
+	for i := range 240 {
+		keys = append(keys, fmt.Sprintf("k%04d", i))
+	}
+	putKeys(t, s, "shrink", keys)
+	runListingWorker(t, "shrink", s)
+	grown := mapOf(t, s, "shrink")
+
+	var left []string
+	for i, k := range keys {
+		if i%10 == 0 {
+			left = append(left, k)
+			continue
+		}
+		if _, err := s.DeleteObject(context.Background(), "shrink", k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runListingWorker(t, "shrink", s)
+	m := checkRangesBounded(t, s, "shrink", s.cfg.ListingPartRows)
+	bound := 2*(8*len(left)/s.cfg.ListingPartRows+1) + 1
+	if len(m.ranges) > bound {
+		t.Errorf("%d keys left in %d ranges (from %d), want at most %d", len(left), len(m.ranges), len(grown.ranges), bound)
+	}
+	counter.queries.Store(0)
+	if got := listAll(t, s, "shrink", 1000); !slices.Equal(got, left) {
+		t.Fatalf("listed %q, want %q", got, left)
+	}
+	if q := counter.queries.Load(); q > int64(len(m.ranges)) {
+		t.Errorf("one page read %d listing partitions, with %d ranges", q, len(m.ranges))
+	}
+	t.Logf("%d ranges for %d keys, %d after deleting all but %d", len(grown.ranges), len(keys), len(m.ranges), len(left))
+}

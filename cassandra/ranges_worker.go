@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -150,6 +151,7 @@ func (s *Store) maintainListing(ctx context.Context, b bucketInfo, st *ListingSt
 	if err != nil || len(groups) == 0 {
 		return err
 	}
+	slices.SortFunc(groups, func(a, b moveGroup) int { return a.first - b.first })
 	st.Moves += len(groups)
 	return s.startMove(ctx, b, m, groups)
 }
@@ -204,8 +206,54 @@ func (s *Store) planMoves(ctx context.Context, b bucketInfo, m *rangeMap, st *Li
 		if len(cuts) > 0 && (rows > int64(s.cfg.ListingPartRows)-every || bytes > s.cfg.ListingPartBytes*3/4) {
 			groups = append(groups, moveGroup{first: i, last: i, cuts: cuts})
 		}
+		checked[r.read] = partCheck{writes: w, rows: rows, bytes: bytes}
 	}
-	return groups, nil
+	return append(groups, s.planMerges(m, groups, activity, checked)...), nil
+}
+
+// planMerges returns groups joining runs of adjacent ranges that emptied:
+// each run holds at most half the bound in all (rows counted, plus every
+// write since, as if each added a row) and at least one of its ranges
+// holds less than an eighth of it. Ranges never counted, or in a split
+// group, are left alone. Joined ranges split again only past three
+// quarters of the bound, so the two never alternate.
+func (s *Store) planMerges(m *rangeMap, splits []moveGroup, activity map[int]int64, checked map[int]partCheck) []moveGroup {
+	splitting := map[int]bool{}
+	for _, g := range splits {
+		splitting[g.first] = true
+	}
+	half, small := int64(s.cfg.ListingPartRows/2), int64(s.cfg.ListingPartRows/8)
+	halfBytes := s.cfg.ListingPartBytes / 2
+	estimate := func(i int) (rows, bytes int64, ok bool) {
+		r := m.ranges[i]
+		c, counted := checked[r.read]
+		if !counted || splitting[i] {
+			return 0, 0, false
+		}
+		since := max(activity[r.read]-c.writes, 0)
+		return c.rows + since, c.bytes + since*listingRowBytes, true
+	}
+	var groups []moveGroup
+	for i := 0; i < len(m.ranges); {
+		rows, bytes, ok := estimate(i)
+		if !ok {
+			i++
+			continue
+		}
+		j, least := i, rows
+		for j+1 < len(m.ranges) {
+			r, b, ok := estimate(j + 1)
+			if !ok || rows+r > half || bytes+b > halfBytes {
+				break
+			}
+			j, rows, bytes, least = j+1, rows+r, bytes+b, min(least, r)
+		}
+		if j > i && least < small {
+			groups = append(groups, moveGroup{first: i, last: j})
+		}
+		i = j + 1
+	}
+	return groups
 }
 
 // countRange counts the rows and bytes of r and returns where to cut it
