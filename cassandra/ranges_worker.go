@@ -54,6 +54,7 @@ func (s *Store) listingIfLeader(ctx context.Context) {
 	}
 	start := time.Now()
 	st, err := s.ListingPass(ctx)
+	s.recordListing(st, err, time.Since(start)) // metrics (ranges_totals.go)
 	ev := s.log.Debug()
 	if err != nil {
 		if ctx.Err() != nil {

@@ -38,8 +38,9 @@ type Store struct {
 	// rangeMaps caches each bucket's listing map and activity counts the
 	// listing writes per part until they are flushed (ranges.go,
 	// ranges_activity.go).
-	rangeMaps rangeCache
-	activity  listingActivity
+	rangeMaps     rangeCache
+	activity      listingActivity
+	listingTotals listingTotals // what RunListingWorker did (ranges_totals.go)
 
 	bgMu   sync.Mutex
 	bg     sync.WaitGroup // background cleanups, waited for by Close

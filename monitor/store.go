@@ -28,6 +28,12 @@ type blockStore interface {
 	BlockCacheStats() cassandra.BlockCacheStats
 }
 
+// listingStore is the listing worker's side of *cassandra.Store,
+// reported when st has it.
+type listingStore interface {
+	ListingTotals() cassandra.ListingTotals
+}
+
 // gcLagEvery is how often the GC watermark is read from Cassandra; a
 // scrape never waits for it (the last value read is reported).
 const (
@@ -57,21 +63,31 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 }
 
 var (
-	buffersInUse = desc("amphora_block_buffers_in_use", "Block buffers taken now (filling from clients, in Cassandra I/O, waiting to be sent).")
-	buffersMax   = desc("amphora_block_buffers_max", "The block buffer budget (storage.max_block_buffers).")
-	bufferCuts   = desc("amphora_block_buffer_cutoffs_total", "Stalled clients cut off to free block buffers for others.")
-	slotsInUse   = desc("amphora_cassandra_block_slots_in_use", "Block statements running in Cassandra now.")
-	slotsMax     = desc("amphora_cassandra_block_slots_max", "The block statement slots (storage.max_blocks_in_flight).")
-	cacheLookups = desc("amphora_cache_lookups_total", "Lookups of the access key and bucket caches, by cache and result (hit, miss).", "cache", "result")
-	gcSweeps     = desc("amphora_gc_sweeps_total", "Sweeps this process ran (it sweeps while it holds the sweeper lease).")
-	gcFailed     = desc("amphora_gc_sweep_failures_total", "Sweeps that ended in an error (their entries are retried by a later sweep).")
-	gcEntries    = desc("amphora_gc_entries_total", "GC queue entries handled by this process's sweeps.")
-	gcReclaimed  = desc("amphora_gc_reclaimed_inodes_total", "Inodes (objects, parts, failed uploads) whose blocks this process's sweeps deleted.")
-	gcBlocks     = desc("amphora_gc_deleted_blocks_total", "Block partitions this process's sweeps deleted.")
-	gcEntryFails = desc("amphora_gc_failed_entries_total", "GC queue entries a sweep could not handle and left for a later one.")
-	gcLast       = desc("amphora_gc_last_sweep_timestamp_seconds", "When this process's last sweep ended (Unix time).")
-	gcLastTook   = desc("amphora_gc_last_sweep_duration_seconds", "How long this process's last sweep took.")
-	gcLag        = desc("amphora_gc_queue_lag_seconds", "Age of the oldest GC queue minute not yet cleared by any sweeper: the sweeping backlog.")
+	buffersInUse    = desc("amphora_block_buffers_in_use", "Block buffers taken now (filling from clients, in Cassandra I/O, waiting to be sent).")
+	buffersMax      = desc("amphora_block_buffers_max", "The block buffer budget (storage.max_block_buffers).")
+	bufferCuts      = desc("amphora_block_buffer_cutoffs_total", "Stalled clients cut off to free block buffers for others.")
+	slotsInUse      = desc("amphora_cassandra_block_slots_in_use", "Block statements running in Cassandra now.")
+	slotsMax        = desc("amphora_cassandra_block_slots_max", "The block statement slots (storage.max_blocks_in_flight).")
+	cacheLookups    = desc("amphora_cache_lookups_total", "Lookups of the access key and bucket caches, by cache and result (hit, miss).", "cache", "result")
+	gcSweeps        = desc("amphora_gc_sweeps_total", "Sweeps this process ran (it sweeps while it holds the sweeper lease).")
+	gcFailed        = desc("amphora_gc_sweep_failures_total", "Sweeps that ended in an error (their entries are retried by a later sweep).")
+	gcEntries       = desc("amphora_gc_entries_total", "GC queue entries handled by this process's sweeps.")
+	gcReclaimed     = desc("amphora_gc_reclaimed_inodes_total", "Inodes (objects, parts, failed uploads) whose blocks this process's sweeps deleted.")
+	gcBlocks        = desc("amphora_gc_deleted_blocks_total", "Block partitions this process's sweeps deleted.")
+	gcEntryFails    = desc("amphora_gc_failed_entries_total", "GC queue entries a sweep could not handle and left for a later one.")
+	gcLast          = desc("amphora_gc_last_sweep_timestamp_seconds", "When this process's last sweep ended (Unix time).")
+	gcLastTook      = desc("amphora_gc_last_sweep_duration_seconds", "How long this process's last sweep took.")
+	listingPasses   = desc("amphora_listing_passes_total", "Listing worker passes this process ran (it works while it holds the listing lease).")
+	listingFailed   = desc("amphora_listing_pass_failures_total", "Listing worker passes that ended in an error (retried by the next pass).")
+	listingCounted  = desc("amphora_listing_ranges_counted_total", "Listing ranges whose rows the listing worker counted.")
+	listingMoves    = desc("amphora_listing_moves_total", "Listing range splits, joins and migrations from hash shards started.")
+	listingSteps    = desc("amphora_listing_move_steps_total", "Later steps of listing range moves written (switch reads, finish).")
+	listingCopied   = desc("amphora_listing_rows_copied_total", "Listing rows copied to the new partitions of moving ranges.")
+	listingRetired  = desc("amphora_listing_parts_retired_total", "Listing partitions emptied after their ranges moved away.")
+	listingConflict = desc("amphora_listing_map_conflicts_total", "Listing map changes lost to another writer (nothing written).")
+	listingLargest  = desc("amphora_listing_largest_range_rows", "Most rows in a listing range counted by the last pass that counted one.")
+	listingLast     = desc("amphora_listing_last_pass_timestamp_seconds", "When this process's last listing pass ended (Unix time).")
+	gcLag           = desc("amphora_gc_queue_lag_seconds", "Age of the oldest GC queue minute not yet cleared by any sweeper: the sweeping backlog.")
 
 	blockReadOne       = desc("amphora_block_reads_one_total", "Blocks read at ONE (LOCAL_ONE) whose copy checked out (cassandra.block_read_one).")
 	blockFallbacks     = desc("amphora_block_read_fallbacks_total", "Block reads at ONE read again at the configured consistency, by reason (missing, corrupt, error).", "reason")
@@ -85,6 +101,8 @@ var (
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{buffersInUse, buffersMax, bufferCuts, slotsInUse, slotsMax, cacheLookups,
 		gcSweeps, gcFailed, gcEntries, gcReclaimed, gcBlocks, gcEntryFails, gcLast, gcLastTook, gcLag,
+		listingPasses, listingFailed, listingCounted, listingMoves, listingSteps, listingCopied, listingRetired,
+		listingConflict, listingLargest, listingLast,
 		blockReadOne, blockFallbacks, blockFallbackFails, blockCacheEvicted, blockCacheBlocks, blockCacheBytes, blockCacheMax} {
 		ch <- d
 	}
@@ -134,6 +152,21 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	if !gc.LastPass.IsZero() {
 		gauge(gcLast, float64(gc.LastPass.UnixNano())/1e9)
 		gauge(gcLastTook, gc.LastDuration.Seconds())
+	}
+	if ls, ok := c.st.(listingStore); ok {
+		l := ls.ListingTotals()
+		counter(listingPasses, float64(l.Passes))
+		counter(listingFailed, float64(l.FailedPasses))
+		counter(listingCounted, float64(l.Counted))
+		counter(listingMoves, float64(l.Moves))
+		counter(listingSteps, float64(l.Steps))
+		counter(listingCopied, float64(l.Copied))
+		counter(listingRetired, float64(l.Retired))
+		counter(listingConflict, float64(l.Conflicts))
+		if !l.LastPass.IsZero() {
+			gauge(listingLargest, float64(l.LargestCounted))
+			gauge(listingLast, float64(l.LastPass.UnixNano())/1e9)
+		}
 	}
 	if lag, ok := c.gcLag(); ok {
 		gauge(gcLag, lag.Seconds())
