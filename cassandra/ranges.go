@@ -156,6 +156,26 @@ func (s *Store) readRangeGen(ctx context.Context, b bucketInfo) (int64, error) {
 	return gen, nil
 }
 
+// rangeHead is the static part of b's map: enough for the listing worker
+// to tell whether a bucket needs its attention.
+type rangeHead struct {
+	gen     int64
+	changed time.Time
+	moving  bool
+	retired []int
+	counted map[int]int64 // listing_activity per part when last counted
+}
+
+func (s *Store) readRangeHead(ctx context.Context, b bucketInfo) (rangeHead, error) {
+	var h rangeHead
+	err := s.query(ctx, `SELECT gen, changed, moving, retired, counted FROM listing_ranges WHERE bucket_id = ? LIMIT 1`, b.id).
+		Idempotent(true).Scan(&h.gen, &h.changed, &h.moving, &h.retired, &h.counted)
+	if err != nil && !errors.Is(err, gocql.ErrNotFound) {
+		return h, fmt.Errorf("read listing map of %q: %w", b.name, err)
+	}
+	return h, nil
+}
+
 // readRangeMap reads b's whole map. Its rows come in pages; a move that
 // commits between two pages changes gen, and the read starts over.
 func (s *Store) readRangeMap(ctx context.Context, b bucketInfo) (*rangeMap, error) {

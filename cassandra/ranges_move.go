@@ -82,7 +82,7 @@ func (s *Store) startMove(ctx context.Context, b bucketInfo, m *rangeMap, groups
 			rows = append(rows, listRange{start: x, read: old.read, writes: []int{old.read, newPart}})
 		}
 	}
-	return s.commitMap(ctx, b, m, rows, nil, next, nil)
+	return s.commitMap(ctx, b, m, rows, nil, next, nil, true)
 }
 
 // findStart returns the index of the last start <= key in sorted starts.
@@ -117,7 +117,7 @@ func (s *Store) switchMove(ctx context.Context, b bucketInfo, m *rangeMap) error
 			rows = append(rows, listRange{start: r.start, read: r.writes[1], writes: r.writes})
 		}
 	}
-	return s.commitMap(ctx, b, m, rows, nil, m.nextPart, nil)
+	return s.commitMap(ctx, b, m, rows, nil, m.nextPart, nil, true)
 }
 
 // finishMove writes step 3: moving intervals write only their new part,
@@ -154,21 +154,21 @@ func (s *Store) finishMove(ctx context.Context, b bucketInfo, m *rangeMap) error
 		retired = append(retired, p)
 	}
 	slices.Sort(retired)
-	return s.commitMap(ctx, b, m, rows, deletes, m.nextPart, slices.Compact(retired))
+	return s.commitMap(ctx, b, m, rows, deletes, m.nextPart, slices.Compact(retired), false)
 }
 
 // commitMap writes one change of b's map over m: rows upserted, rows at
-// deletes removed, next_part, retired (nil: unchanged), gen m.gen+1 and
-// changed now, all in one conditional batch applied only if gen is still
+// deletes removed, next_part, retired (nil: unchanged), moving, gen
+// m.gen+1 and changed now, all in one conditional batch applied only if gen is still
 // m.gen (else errMoveRaced). The bucket's first change also writes the
 // implicit map's range, so that the partition holds the whole map.
-func (s *Store) commitMap(ctx context.Context, b bucketInfo, m *rangeMap, rows []listRange, deletes []string, next int, retired []int) error {
+func (s *Store) commitMap(ctx context.Context, b bucketInfo, m *rangeMap, rows []listRange, deletes []string, next int, retired []int, moving bool) error {
 	if m.gen == 0 {
-		// The partition may not exist: create its static row, so that
-		// the batch below has a gen to compare. Not applied: someone
-		// else created it (the batch then decides).
-		_, err := s.query(ctx, `INSERT INTO listing_ranges (bucket_id, gen, next_part) VALUES (?, 0, ?) IF NOT EXISTS`,
-			b.id, m.nextPart).SerialConsistency(s.cfg.serial).MapScanCAS(map[string]any{})
+		// The partition may not exist, or hold only counted: give it a
+		// gen, so that the batch below has one to compare. Not applied:
+		// someone else did (the batch then decides).
+		_, err := s.query(ctx, `UPDATE listing_ranges SET gen = 0, next_part = ? WHERE bucket_id = ? IF gen = null`,
+			m.nextPart, b.id).SerialConsistency(s.cfg.serial).MapScanCAS(map[string]any{})
 		if err != nil {
 			return fmt.Errorf("create listing map of %q: %w", b.name, err)
 		}
@@ -178,7 +178,7 @@ func (s *Store) commitMap(ctx context.Context, b bucketInfo, m *rangeMap, rows [
 		}
 	}
 	batch := s.sess.Batch(gocql.LoggedBatch).WithContext(ctx).SerialConsistency(s.cfg.serial)
-	upd, args := `UPDATE listing_ranges SET gen = ?, changed = ?, next_part = ?`, []any{m.gen + 1, time.Now(), next}
+	upd, args := `UPDATE listing_ranges SET gen = ?, changed = ?, next_part = ?, moving = ?`, []any{m.gen + 1, time.Now(), next, moving}
 	if retired != nil {
 		upd, args = upd+`, retired = ?`, append(args, retired)
 	}
@@ -228,6 +228,9 @@ func (s *Store) dropRetired(ctx context.Context, b bucketInfo, m *rangeMap) erro
 			return fmt.Errorf("forget retired listing part %d of %q: %w", p, b.name, err)
 		}
 		if err := s.exec(ctx, `DELETE FROM listing_activity WHERE bucket_id = ? AND part = ?`, b.id, p); err != nil {
+			return fmt.Errorf("forget retired listing part %d of %q: %w", p, b.name, err)
+		}
+		if err := s.exec(ctx, `DELETE counted[?] FROM listing_ranges WHERE bucket_id = ?`, p, b.id); err != nil {
 			return fmt.Errorf("forget retired listing part %d of %q: %w", p, b.name, err)
 		}
 	}

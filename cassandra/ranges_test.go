@@ -128,7 +128,7 @@ func checkRangesBounded(t *testing.T, s *Store, bucket string, bound int) *range
 // parts moved away from are emptied.
 func TestListingSplitsKeepPartitionsBounded(t *testing.T) {
 	t.Parallel()
-	a := newStore(t, splittingConfig)
+	a := newStore(t, quickSplittingConfig)
 	b := openStore(t, a.cfg.Config, false)
 	mustCreateBucket(t, a, "grow")
 	var want []string
@@ -260,7 +260,7 @@ func TestListingMigratesHashShards(t *testing.T) {
 func TestListingMergesEmptiedRanges(t *testing.T) {
 	t.Parallel()
 	counter := &listingCounter{}
-	s := newStore(t, func(c *Config) { splittingConfig(c); c.observer = counter })
+	s := newStore(t, func(c *Config) { quickSplittingConfig(c); c.observer = counter })
 	mustCreateBucket(t, s, "shrink")
 	var keys []string
 	for i := range 240 {

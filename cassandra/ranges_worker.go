@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -68,19 +69,31 @@ func (s *Store) listingIfLeader(ctx context.Context) {
 		Int("copied", st.Copied).Int("retired", st.Retired).Dur("took", time.Since(start)).Msg("listing pass")
 }
 
-// ListingPass looks at every bucket's listing once: advances a move that
-// settled, empties retired parts, migrates a bucket still in hash shards,
-// and splits the ranges that outgrew ListingPartRows or ListingPartBytes
-// (counting a range's rows only once a quarter of the bound was written
-// to it since its last count).
+// ListingPass looks at buckets' listings, from the position the last
+// pass saved with ListingLease, for at most half a ListingInterval (and
+// each bucket at most once): advances a move that settled, empties
+// retired parts, moves a bucket still in hash shards to ranges, and
+// splits or joins the ranges that outgrew the bound or emptied. A quiet
+// bucket costs two single-partition reads (its map's static columns and
+// its listing activity).
 func (s *Store) ListingPass(ctx context.Context) (ListingStats, error) {
 	var st ListingStats
 	bs, err := s.allBucketInfos(ctx)
 	if err != nil {
 		return st, err
 	}
+	pos, err := s.LeasePosition(ctx, ListingLease)
+	if err != nil {
+		return st, err
+	}
+	first, _ := slices.BinarySearchFunc(bs, pos, func(b bucketInfo, name string) int { return strings.Compare(b.name, name) })
+	if first < len(bs) && bs[first].name == pos {
+		first++ // pos was done
+	}
+	budget := time.Now().Add(max(s.cfg.ListingInterval/2, time.Second))
 	var errs []error
-	for _, b := range bs {
+	for i := range bs {
+		b := bs[(first+i)%len(bs)]
 		st.Buckets++
 		err := s.maintainListing(ctx, b, &st)
 		switch {
@@ -90,6 +103,12 @@ func (s *Store) ListingPass(ctx context.Context) (ListingStats, error) {
 			errs = append(errs, err)
 		}
 		if ctx.Err() != nil {
+			break
+		}
+		if time.Now().After(budget) || i == len(bs)-1 {
+			if _, err := s.SaveLeasePosition(ctx, ListingLease, s.holder, b.name); err != nil {
+				errs = append(errs, err)
+			}
 			break
 		}
 	}
@@ -117,6 +136,25 @@ func (s *Store) maintainBucketListing(ctx context.Context, bucket string, st *Li
 
 // maintainListing does the next thing b's listing needs, if any.
 func (s *Store) maintainListing(ctx context.Context, b bucketInfo, st *ListingStats) error {
+	h, err := s.readRangeHead(ctx, b)
+	if err != nil {
+		return err
+	}
+	act := activity{counted: h.counted}
+	if !h.moving && len(h.retired) == 0 && !(b.shards > 0 && h.gen == 0) {
+		// Nothing under way: the map is read only when a part took
+		// enough writes to be worth counting.
+		if act.total, err = s.readActivity(ctx, b); err != nil {
+			return err
+		}
+		busy := false
+		for p := range act.total {
+			busy = busy || act.since(p) >= s.countEvery()
+		}
+		if !busy {
+			return nil
+		}
+	}
 	m, err := s.readRangeMap(ctx, b)
 	if err != nil {
 		return err
@@ -148,7 +186,12 @@ func (s *Store) maintainListing(ctx context.Context, b bucketInfo, st *ListingSt
 		st.Retired += len(m.retired)
 		return s.dropRetired(ctx, b, m)
 	}
-	groups, err := s.planMoves(ctx, b, m, st)
+	if act.total == nil {
+		if act.total, err = s.readActivity(ctx, b); err != nil {
+			return err
+		}
+	}
+	groups, err := s.planMoves(ctx, b, m, act, st)
 	if err != nil || len(groups) == 0 {
 		return err
 	}
@@ -157,14 +200,28 @@ func (s *Store) maintainListing(ctx context.Context, b bucketInfo, st *ListingSt
 	return s.startMove(ctx, b, m, groups)
 }
 
+// activity is what listing_activity says of a bucket's parts (total
+// writes counted by the frontends) and what the worker saw of it when it
+// last counted each part's rows (listing_ranges.counted).
+type activity struct {
+	total, counted map[int]int64
+}
+
+// since is how many writes part took since its rows were last counted.
+func (a activity) since(part int) int64 { return max(a.total[part]-a.counted[part], 0) }
+
+// countEvery is how many writes to a part make the worker count its
+// rows: a quarter of the bound.
+func (s *Store) countEvery() int64 { return int64(max(s.cfg.ListingPartRows/4, 1)) }
+
 // partCheck is what the worker last counted of a part.
 type partCheck struct {
-	writes, rows, bytes int64
+	rows, bytes int64
 }
 
 // planMoves returns the groups to move: the whole bucket when it is
 // still in hash shards, else every range counted over the bound.
-func (s *Store) planMoves(ctx context.Context, b bucketInfo, m *rangeMap, st *ListingStats) ([]moveGroup, error) {
+func (s *Store) planMoves(ctx context.Context, b bucketInfo, m *rangeMap, act activity, st *ListingStats) ([]moveGroup, error) {
 	if len(m.ranges) == 1 && m.ranges[0].read == legacyPart {
 		cuts, rows, bytes, err := s.countRange(ctx, b, m.ranges[0])
 		if err != nil {
@@ -176,21 +233,17 @@ func (s *Store) planMoves(ctx context.Context, b bucketInfo, m *rangeMap, st *Li
 			Msg("listing: moving a bucket from hash shards to ranges")
 		return []moveGroup{{first: 0, last: 0, cuts: cuts}}, nil
 	}
-	activity, err := s.readActivity(ctx, b)
-	if err != nil {
-		return nil, err
-	}
 	checked, err := s.readChecked(ctx, b)
 	if err != nil {
 		return nil, err
 	}
-	every := int64(max(s.cfg.ListingPartRows/4, 1))
+	every := s.countEvery()
 	var groups []moveGroup
 	for i, r := range m.ranges {
-		w := activity[r.read]
-		if w-checked[r.read].writes < every {
+		if act.since(r.read) < every {
 			continue
 		}
+		w := act.total[r.read]
 		cuts, rows, bytes, err := s.countRange(ctx, b, r)
 		if err != nil {
 			return nil, err
@@ -202,14 +255,24 @@ func (s *Store) planMoves(ctx context.Context, b bucketInfo, m *rangeMap, st *Li
 		if err != nil {
 			return nil, fmt.Errorf("record listing count of %q part %d: %w", b.name, r.read, err)
 		}
+		// The writes seen are accounted for by the count (later ones
+		// are not). Plain writes of a cell no conditional batch writes.
+		err = s.exec(ctx, `UPDATE listing_ranges SET counted[?] = ? WHERE bucket_id = ?`, r.read, w, b.id)
+		if err != nil {
+			return nil, fmt.Errorf("record listing count of %q part %d: %w", b.name, r.read, err)
+		}
 		// Split before the bound: up to every more rows may come before
 		// the next count.
 		if len(cuts) > 0 && (rows > int64(s.cfg.ListingPartRows)-every || bytes > s.cfg.ListingPartBytes*3/4) {
 			groups = append(groups, moveGroup{first: i, last: i, cuts: cuts})
 		}
-		checked[r.read] = partCheck{writes: w, rows: rows, bytes: bytes}
+		checked[r.read] = partCheck{rows: rows, bytes: bytes}
+		if act.counted == nil {
+			act.counted = map[int]int64{}
+		}
+		act.counted[r.read] = w
 	}
-	return append(groups, s.planMerges(m, groups, activity, checked)...), nil
+	return append(groups, s.planMerges(m, groups, act, checked)...), nil
 }
 
 // planMerges returns groups joining runs of adjacent ranges that emptied:
@@ -218,7 +281,7 @@ func (s *Store) planMoves(ctx context.Context, b bucketInfo, m *rangeMap, st *Li
 // holds less than an eighth of it. Ranges never counted, or in a split
 // group, are left alone. Joined ranges split again only past three
 // quarters of the bound, so the two never alternate.
-func (s *Store) planMerges(m *rangeMap, splits []moveGroup, activity map[int]int64, checked map[int]partCheck) []moveGroup {
+func (s *Store) planMerges(m *rangeMap, splits []moveGroup, act activity, checked map[int]partCheck) []moveGroup {
 	splitting := map[int]bool{}
 	for _, g := range splits {
 		splitting[g.first] = true
@@ -231,7 +294,7 @@ func (s *Store) planMerges(m *rangeMap, splits []moveGroup, activity map[int]int
 		if !counted || splitting[i] {
 			return 0, 0, false
 		}
-		since := max(activity[r.read]-c.writes, 0)
+		since := act.since(r.read)
 		return c.rows + since, c.bytes + since*listingRowBytes, true
 	}
 	var groups []moveGroup
@@ -319,13 +382,13 @@ func (s *Store) readActivity(ctx context.Context, b bucketInfo) (map[int]int64, 
 
 // readChecked reads what the worker last counted of b's parts.
 func (s *Store) readChecked(ctx context.Context, b bucketInfo) (map[int]partCheck, error) {
-	iter := s.query(ctx, `SELECT part, writes, row_count, byte_count FROM listing_checked WHERE bucket_id = ?`, b.id).Idempotent(true).Iter()
+	iter := s.query(ctx, `SELECT part, row_count, byte_count FROM listing_checked WHERE bucket_id = ?`, b.id).Idempotent(true).Iter()
 	out := map[int]partCheck{}
 	var (
 		part int
 		c    partCheck
 	)
-	for iter.Scan(&part, &c.writes, &c.rows, &c.bytes) {
+	for iter.Scan(&part, &c.rows, &c.bytes) {
 		out[part] = c
 	}
 	if err := iter.Close(); err != nil {

@@ -76,7 +76,8 @@ func (s *suite) testListingChurn(t *testing.T) {
 			for i := range keys {
 				keys[i] = fmt.Sprintf("k%04d/c%d", (i*writers+w)*7*stable/(perOwner*writers)+rng.IntN(7), w)
 			}
-			for range rounds * perOwner {
+			until := time.Now().Add(s.churnFor)
+			for i := 0; i < rounds*perOwner || time.Now().Before(until); i++ {
 				k := keys[rng.IntN(len(keys))]
 				op := keyOp{put: rng.IntN(3) > 0, start: time.Now()}
 				var err error

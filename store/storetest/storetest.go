@@ -45,6 +45,10 @@ type Options struct {
 	// index that splits as it fills, in the Cassandra store) and returns
 	// what stops it; stop may be called more than once.
 	Background func(t *testing.T, st store.Store, bucket string) (stop func())
+	// ChurnFor is the least time the concurrent listing test keeps
+	// writing (0: a fixed number of operations), so that background work
+	// slower than the operations gets to run several times.
+	ChurnFor time.Duration
 }
 
 // Run runs the conformance suite. newStore is called once per subtest and
@@ -60,7 +64,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts Options) {
 	if _, err := rand.Read(id[:]); err != nil {
 		t.Fatal(err)
 	}
-	s := &suite{newStore: newStore, bs: opts.BlockSize, run: hex.EncodeToString(id[:]), background: opts.Background}
+	s := &suite{newStore: newStore, bs: opts.BlockSize, run: hex.EncodeToString(id[:]), background: opts.Background, churnFor: opts.ChurnFor}
 
 	t.Run("BucketLifecycle", s.testBucketLifecycle)
 	t.Run("BucketCreateRace", s.testBucketCreateRace)
@@ -106,6 +110,7 @@ type suite struct {
 	seq      atomic.Int64
 	// background: Options.Background
 	background func(t *testing.T, st store.Store, bucket string) (stop func())
+	churnFor   time.Duration
 }
 
 // slack absorbs clock differences between the test and the store (which
