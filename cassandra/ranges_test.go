@@ -295,3 +295,49 @@ func TestListingMergesEmptiedRanges(t *testing.T) {
 	}
 	t.Logf("%d ranges for %d keys, %d after deleting all but %d", len(grown.ranges), len(keys), len(m.ranges), len(left))
 }
+
+// The listing worker's passes reach every bucket, resuming from the
+// position saved with the lease.
+func TestListingPassVisitsEveryBucket(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, func(c *Config) { quickSplittingConfig(c); c.ListingInterval = 100 * time.Millisecond })
+	ctx := context.Background()
+	if ok, err := s.AcquireLease(ctx, ListingLease, s.holder, time.Minute); err != nil || !ok {
+		t.Fatalf("take the listing lease: %v %v", ok, err)
+	}
+	names := []string{"pass-a", "pass-b", "pass-c"}
+	for _, n := range names {
+		mustCreateBucket(t, s, n)
+		var keys []string
+		for i := range 40 {
+			keys = append(keys, fmt.Sprintf("k%03d", i))
+		}
+		putKeys(t, s, n, keys)
+	}
+	if err := s.flushListingActivity(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		st, err := s.ListingPass(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		split := 0
+		for _, n := range names {
+			if m := mapOf(t, s, n); len(m.ranges) > 1 && moveStep(m) == 0 {
+				split++
+			}
+		}
+		if split == len(names) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 60s of passes, %d of %d buckets split (last pass %+v)", split, len(names), st)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if pos, err := s.LeasePosition(ctx, ListingLease); err != nil || pos == "" {
+		t.Errorf("no position saved: %q %v", pos, err)
+	}
+}
