@@ -78,7 +78,8 @@
 // after the last (longer than the TTL plus a write's longest flight, so no
 // two frontends act on maps more than one step apart): dual (read the old
 // part, write both), switched (after the old rows are copied at their own
-// write timestamps: read the new part, write both), done (write the new
+// write timestamps, the copy saving where it stands after each interval
+// so that another worker resumes there: read the new part, write both), done (write the new
 // part; the old ones are retired and emptied with partition tombstones a
 // settle later). Adjacent steps agree on everything a reader can see, and
 // a late copied row never undoes a newer write or delete. The worker does

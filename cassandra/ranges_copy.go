@@ -2,6 +2,7 @@ package cassandra
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -15,11 +16,17 @@ const copyRowsPerBatch = 50
 // part while writing a new one (step 1 of a move, ranges_move.go) into
 // the new part, each row at its own write timestamp: a row written or
 // deleted since (both parts get every write now) keeps the newer state.
-// It returns the number of rows copied.
+// After each interval it records where the copy stands (copy_gen,
+// copy_next), and a copy of the same gen resumes there. It returns the
+// number of rows copied.
 func (s *Store) copyMoving(ctx context.Context, b bucketInfo, m *rangeMap) (int, error) {
+	resume, err := s.copyResume(ctx, b, m.gen)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
-	for _, r := range m.ranges {
-		if len(r.writes) != 2 || r.read != r.writes[0] {
+	for i, r := range m.ranges {
+		if len(r.writes) != 2 || r.read != r.writes[0] || (resume != nil && r.start < *resume) {
 			continue
 		}
 		shards := []int{r.read}
@@ -36,8 +43,31 @@ func (s *Store) copyMoving(ctx context.Context, b bucketInfo, m *rangeMap) (int,
 				return n, err
 			}
 		}
+		if i+1 < len(m.ranges) {
+			err := s.exec(ctx, `UPDATE listing_ranges SET copy_gen = ?, copy_next = ? WHERE bucket_id = ?`, m.gen, []byte(r.end), b.id)
+			if err != nil {
+				return n, fmt.Errorf("save listing copy position of %q: %w", b.name, err)
+			}
+		}
 	}
 	return n, nil
+}
+
+// copyResume returns where a copy of b's map at gen stopped, nil for none.
+func (s *Store) copyResume(ctx context.Context, b bucketInfo, gen int64) (*string, error) {
+	var (
+		g    *int64
+		next []byte
+	)
+	err := s.query(ctx, `SELECT copy_gen, copy_next FROM listing_ranges WHERE bucket_id = ? LIMIT 1`, b.id).Idempotent(true).Scan(&g, &next)
+	if err != nil && !errors.Is(err, gocql.ErrNotFound) {
+		return nil, fmt.Errorf("read listing copy position of %q: %w", b.name, err)
+	}
+	if g == nil || *g != gen {
+		return nil, nil
+	}
+	from := string(next)
+	return &from, nil
 }
 
 // copyInterval copies the rows of [start, end) ("" end: no end) of objects

@@ -341,3 +341,44 @@ func TestListingPassVisitsEveryBucket(t *testing.T) {
 		t.Errorf("no position saved: %q %v", pos, err)
 	}
 }
+
+// A copy that stopped resumes after the last interval it finished: a
+// second copy of the same step copies only what follows the saved
+// position, and the move still ends with every key listed.
+func TestListingCopyResumes(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, func(c *Config) { quickSplittingConfig(c); c.ListingShards = 8 })
+	ctx := context.Background()
+	mustCreateBucket(t, s, "resume")
+	var keys []string
+	for i := range 100 {
+		keys = append(keys, fmt.Sprintf("k%03d", i))
+	}
+	putKeys(t, s, "resume", keys)
+	b, err := s.readBucket(ctx, "resume")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.maintainListing(ctx, b, &ListingStats{}); err != nil { // step 1 of the move out of hash shards
+		t.Fatal(err)
+	}
+	m := mapOf(t, s, "resume")
+	if moveStep(m) != 1 || len(m.ranges) < 4 {
+		t.Fatalf("after the first pass: step %d, %d ranges", moveStep(m), len(m.ranges))
+	}
+	all, err := s.copyMoving(ctx, b, m)
+	if err != nil || all != len(keys) {
+		t.Fatalf("first copy: %d rows, %v; want %d", all, err, len(keys))
+	}
+	again, err := s.copyMoving(ctx, b, m)
+	last := partRows(t, s, "resume", m.ranges[len(m.ranges)-1].writes[1], "", "")
+	if err != nil || again != last {
+		t.Fatalf("resumed copy: %d rows, %v; want the last interval's %d", again, err, last)
+	}
+	time.Sleep(s.cfg.ListingSettle)
+	runListingWorker(t, "resume", s)
+	if got := listAll(t, s, "resume", 1000); !slices.Equal(got, keys) {
+		t.Fatalf("after the move: %d keys listed, want %d", len(got), len(keys))
+	}
+	checkRangesBounded(t, s, "resume", s.cfg.ListingPartRows)
+}
