@@ -5,6 +5,7 @@
 //	amphora gc     -config FILE   run one garbage-collection sweep and exit
 //	amphora lifecycle run -config FILE   apply the buckets' lifecycle rules once and exit
 //	amphora scrub  -config FILE [-bucket B] [-rate MB] [-json]   verify and heal every block once (scrub.go)
+//	amphora listing -config FILE -bucket B [-count] [-json]    a bucket's listing ranges (listing.go)
 //	amphora config check -config FILE   validate a configuration file
 //	amphora admin [-config FILE] [-json] COMMAND   manage accounts and keys (admin.go)
 //	amphora keygen -id ID   print a new SSE-S3/SSE-KMS master key (encryption.go)
@@ -31,6 +32,8 @@ const usage = `usage:
   amphora lifecycle run -config FILE  apply the buckets' lifecycle rules once and exit
   amphora scrub -config FILE [-bucket NAME] [-rate MB] [-json] [-dry-run]
                                       verify every block on every replica, heal bad copies
+  amphora listing -config FILE -bucket NAME [-count] [-json]
+                                      show a bucket's listing ranges (and count their rows)
   amphora config check -config FILE   validate a configuration file
   amphora admin [-config FILE] [-json] COMMAND
                                       manage accounts and access keys (amphora admin help)
@@ -87,6 +90,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return lifecycleRun(ctx, cfg, stdout)
 	case "scrub":
 		return scrubCmd(ctx, rest, stdout)
+	case "listing":
+		return listingCmd(ctx, rest, stdout)
 	case "config":
 		if len(rest) == 0 || rest[0] != "check" {
 			return fmt.Errorf("usage: amphora config check -config FILE")
