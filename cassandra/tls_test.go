@@ -57,12 +57,40 @@ func testPKI(t *testing.T) (dir string, node tls.Certificate) {
 
 // handshake runs a TLS handshake of a client with c against the node
 // certificate, dialed as host.
+// handshake runs a TLS handshake between a client with config c (and
+// the server name the driver would give it for host) and a server with
+// certificate node, over loopback TCP: a net.Pipe has no buffer, so a
+// client writing its alert while the server writes its flight (TLS 1.3
+// may) deadlocked both, which hung the package until go test's deadline.
+// Both ends have a deadline too.
 func handshake(t *testing.T, c *tls.Config, node tls.Certificate, host string) error {
 	t.Helper()
-	cc, sc := net.Pipe()
-	defer cc.Close()
-	defer sc.Close()
-	go func() { _ = tls.Server(sc, &tls.Config{Certificates: []tls.Certificate{node}}).Handshake() }()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		sc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer sc.Close()
+		_ = sc.SetDeadline(deadline)
+		_ = tls.Server(sc, &tls.Config{Certificates: []tls.Certificate{node}}).Handshake()
+	}()
+	cc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cc.Close()
+		<-served
+	}()
+	_ = cc.SetDeadline(deadline)
 	c = c.Clone()
 	if !c.InsecureSkipVerify && c.ServerName == "" {
 		c.ServerName = host // what the driver does (tlsConfigForAddr)
