@@ -82,9 +82,14 @@
 // so that another worker resumes there: read the new part, write both), done (write the new
 // part; the old ones are retired and emptied with partition tombstones a
 // settle later). Adjacent steps agree on everything a reader can see, and
-// a late copied row never undoes a newer write or delete. The worker does
-// not join ranges that shrink (a page over many emptied ranges reads each
-// of them).
+// a late copied row never undoes a newer write or delete; rows written a
+// settle after step 1 or later went to both parts and are not copied. The
+// worker joins adjacent ranges emptied by deletes, so any two adjacent
+// ranges hold an eighth of the bound between them and a page of 1000 reads
+// a bounded number of partitions. A range keeps growing while it moves: a
+// sustained write rate into one range above about half the bound per move
+// (three settles plus the copy) takes it past the bound until the next
+// split catches up.
 
 // Blocks. A PUT cuts its body into fixed-size blocks (Config.BlockSize,
 // 1 MiB by default, at most 8 MiB: cells stay far from Cassandra's 16 MiB

@@ -58,6 +58,7 @@ type shardIter struct {
 	upper     string
 	exhausted bool // no rows beyond rows
 	pageSize  int
+	firstPage int // pageSize to start again from after a skip
 	grow      int // pageSize multiplier after each fetch
 }
 
@@ -240,7 +241,7 @@ func (c *cursor) startRange(ctx context.Context) error {
 	page, grow := c.pageSizes(len(shards))
 	c.shards = c.shards[:0]
 	for _, sh := range shards {
-		c.shards = append(c.shards, &shardIter{shard: sh, from: c.from, exclusive: c.exclusive, upper: upper, pageSize: page, grow: grow})
+		c.shards = append(c.shards, &shardIter{shard: sh, from: c.from, exclusive: c.exclusive, upper: upper, pageSize: page, firstPage: page, grow: grow})
 	}
 	c.started = true
 	c.ranges++
@@ -285,7 +286,9 @@ func (c *cursor) SkipPrefix(_ context.Context, p string) {
 		case end == "" || (it.upper != "" && end >= it.upper):
 			it.exhausted = true // nothing after p's keys in this shard's range
 		case it.from < end:
-			it.from, it.exclusive = end, false
+			// A new place: its keys may collapse into a prefix again,
+			// so the page starts small again.
+			it.from, it.exclusive, it.pageSize = end, false, it.firstPage
 		}
 	}
 }

@@ -16,15 +16,19 @@ const copyRowsPerBatch = 50
 // part while writing a new one (step 1 of a move, ranges_move.go) into
 // the new part, each row at its own write timestamp: a row written or
 // deleted since (both parts get every write now) keeps the newer state.
-// After each interval it records where the copy stands (copy_gen,
-// copy_next), and a copy of the same gen resumes there. It returns the
-// number of rows copied.
+// Rows written ListingSettle after step 1 or later are not copied: every
+// frontend wrote them to both parts (the settle is longer than the map's
+// TTL, and a row's write timestamp is never later than its write). After
+// each interval it records where the copy stands (copy_gen, copy_next),
+// and a copy of the same gen resumes there. It returns the number of rows
+// copied.
 func (s *Store) copyMoving(ctx context.Context, b bucketInfo, m *rangeMap) (int, error) {
 	resume, err := s.copyResume(ctx, b, m.gen)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
+	dual := m.changed.Add(s.cfg.ListingSettle).UnixMicro() // rows from then on are in both parts
 	for i, r := range m.ranges {
 		if len(r.writes) != 2 || r.read != r.writes[0] || (resume != nil && r.start < *resume) {
 			continue
@@ -37,7 +41,7 @@ func (s *Store) copyMoving(ctx context.Context, b bucketInfo, m *rangeMap) (int,
 			}
 		}
 		for _, sh := range shards {
-			c, err := s.copyInterval(ctx, b, sh, r.writes[1], r.start, r.end)
+			c, err := s.copyInterval(ctx, b, sh, r.writes[1], r.start, r.end, dual)
 			n += c
 			if err != nil {
 				return n, err
@@ -71,8 +75,9 @@ func (s *Store) copyResume(ctx context.Context, b bucketInfo, gen int64) (*strin
 }
 
 // copyInterval copies the rows of [start, end) ("" end: no end) of objects
-// partition from into partition to.
-func (s *Store) copyInterval(ctx context.Context, b bucketInfo, from, to int, start, end string) (int, error) {
+// partition from into partition to, but for those written at or after
+// dual (a write timestamp).
+func (s *Store) copyInterval(ctx context.Context, b bucketInfo, from, to int, start, end string, dual int64) (int, error) {
 	stmt := `SELECT key, version, inode, size, block_size, etag, modified, owner, parts, writetime(version)
 		FROM objects WHERE bucket_id = ? AND shard = ? AND key >= ?`
 	args := []any{b.id, from, []byte(start)}
@@ -97,6 +102,9 @@ func (s *Store) copyInterval(ctx context.Context, b bucketInfo, from, to int, st
 		return err
 	}
 	for iter.Scan(&key, &r.version, &r.inode, &size, &r.blockSize, &r.etag, &r.created, &r.owner, &r.parts, &wt) {
+		if wt >= dual {
+			continue // written to both parts already
+		}
 		r.size, r.marker = size, size == markerSize
 		if batch == nil {
 			batch = s.sess.Batch(gocql.UnloggedBatch).WithContext(ctx)
