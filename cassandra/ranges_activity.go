@@ -2,6 +2,7 @@ package cassandra
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -88,16 +89,51 @@ func (s *Store) noteListingWrite(bucket gocql.UUID, part int) {
 	}
 }
 
-// flushListingActivity adds the counted writes to listing_activity.
+// activityTotal is the listing_activity row that counts every listing
+// write to a bucket, whatever the part: the listing worker reads a
+// bucket's per-part rows only once this one moved by a quarter of the
+// bound since it last did.
+const activityTotal = -2
+
+// flushListingActivity adds the counted writes to listing_activity: one
+// counter batch per bucket (one partition), with the bucket's total.
 func (s *Store) flushListingActivity(ctx context.Context) error {
 	n := s.activity.take()
+	byBucket := map[gocql.UUID]map[int]int64{}
 	for k, v := range n {
-		err := s.query(ctx, `UPDATE listing_activity SET writes = writes + ? WHERE bucket_id = ? AND part = ?`, v, k.bucket, k.part).Exec()
-		if err != nil {
-			s.activity.putBack(n)
+		if byBucket[k.bucket] == nil {
+			byBucket[k.bucket] = map[int]int64{}
+		}
+		byBucket[k.bucket][k.part] += v
+		byBucket[k.bucket][activityTotal] += v
+	}
+	const stmt = `UPDATE listing_activity SET writes = writes + ? WHERE bucket_id = ? AND part = ?`
+	for bucket, parts := range byBucket {
+		batch := s.sess.Batch(gocql.CounterBatch).WithContext(ctx)
+		for part, v := range parts {
+			batch.Entries = append(batch.Entries, gocql.BatchEntry{Stmt: stmt, Args: []any{v, bucket, part}})
+		}
+		if err := batch.Exec(); err != nil {
+			rest := map[activityKey]int64{}
+			for k, v := range n {
+				if _, left := byBucket[k.bucket]; left {
+					rest[k] = v
+				}
+			}
+			s.activity.putBack(rest)
 			return fmt.Errorf("count listing writes: %w", err)
 		}
-		delete(n, k)
+		delete(byBucket, bucket)
 	}
 	return nil
+}
+
+// readActivityTotal reads the count of every listing write to b.
+func (s *Store) readActivityTotal(ctx context.Context, b bucketInfo) (int64, error) {
+	var n int64
+	err := s.query(ctx, `SELECT writes FROM listing_activity WHERE bucket_id = ? AND part = ?`, b.id, activityTotal).Idempotent(true).Scan(&n)
+	if err != nil && !errors.Is(err, gocql.ErrNotFound) {
+		return 0, fmt.Errorf("read listing activity of %q: %w", b.name, err)
+	}
+	return n, nil
 }

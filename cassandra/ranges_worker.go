@@ -74,8 +74,8 @@ func (s *Store) listingIfLeader(ctx context.Context) {
 // each bucket at most once): advances a move that settled, empties
 // retired parts, moves a bucket still in hash shards to ranges, and
 // splits or joins the ranges that outgrew the bound or emptied. A quiet
-// bucket costs two single-partition reads (its map's static columns and
-// its listing activity).
+// bucket costs two single-row reads (its map's static columns and its
+// total listing activity), whatever its number of ranges.
 func (s *Store) ListingPass(ctx context.Context) (ListingStats, error) {
 	var st ListingStats
 	bs, err := s.allBucketInfos(ctx)
@@ -142,14 +142,25 @@ func (s *Store) maintainListing(ctx context.Context, b bucketInfo, st *ListingSt
 	}
 	act := activity{counted: h.counted}
 	if !h.moving && len(h.retired) == 0 && !(b.shards > 0 && h.gen == 0) {
-		// Nothing under way: the map is read only when a part took
-		// enough writes to be worth counting.
+		// Nothing under way: the parts' counts are read only once the
+		// bucket took a quarter of the bound in writes since they last
+		// were, and the map only when a part took that many.
+		total, err := s.readActivityTotal(ctx, b)
+		if err != nil {
+			return err
+		}
+		if total-act.counted[activityTotal] < s.countEvery() {
+			return nil
+		}
 		if act.total, err = s.readActivity(ctx, b); err != nil {
 			return err
 		}
 		busy := false
 		for p := range act.total {
-			busy = busy || act.since(p) >= s.countEvery()
+			busy = busy || (p != activityTotal && act.since(p) >= s.countEvery())
+		}
+		if err := s.exec(ctx, `UPDATE listing_ranges SET counted[?] = ? WHERE bucket_id = ?`, activityTotal, total, b.id); err != nil {
+			return fmt.Errorf("record listing activity of %q: %w", b.name, err)
 		}
 		if !busy {
 			return nil
