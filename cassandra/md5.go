@@ -3,34 +3,27 @@ package cassandra
 import (
 	"crypto/md5"
 	"hash"
-	"sync/atomic"
-
-	md5simd "github.com/minio/md5-simd"
 )
 
-// md5s hands out the MD5 hash of each upload. MD5 is the largest CPU
-// cost of a PUT (S3 clients check the ETag, so it cannot go), and a lone
-// stream cannot be sped up; but with AVX-512 or AVX2 a core can hash 16 or
-// 8 independent streams at once (minio/md5-simd). Measured on the 2-core
-// benchmark machine: 8 concurrent 8 MiB streams hash at 2.76 GB/s against
-// 1.24 GB/s with crypto/md5, while one stream is 16% slower (531 against
-// 634 MB/s). So an upload that starts while another is hashing gets a
-// SIMD lane, and one that starts alone gets crypto/md5.
-type md5s struct {
-	srv    md5simd.Server
-	active atomic.Int64
-}
+// md5s hands out the MD5 hash of each upload: crypto/md5, in the
+// request's own goroutine, over each block once it is read (blob_write.go).
+//
+// MD5 is the largest CPU cost of a PUT (S3 clients check the ETag, so it
+// cannot go). Uploads used to hash in minio/md5-simd's SIMD lanes when
+// they overlapped. Measured on the 2-core benchmark machine that cost
+// more CPU per byte, not less (docs/benchmarks.md, "Frontend CPU per
+// stored byte"): network-paced uploads rarely have blocks ready at the
+// same moment, so most rounds hashed one or two lanes (1.7-1.8 CPU s/GiB
+// against crypto/md5's 1.13) on top of a channel send and a copy per
+// 32 KiB; and md5-simd v1.1.2 never forgets a closed hash (its server
+// deletes the zero uid of a closed channel), so every round scanned every
+// upload since the process started: after 26,000 uploads, 36 CPU s/GiB.
+type md5s struct{}
 
-func newMD5s() *md5s { return &md5s{srv: md5simd.NewServer()} }
+func newMD5s() *md5s { return &md5s{} }
 
 // get returns a fresh MD5 hash and the function that releases it (call it
 // once the sum is taken).
-func (m *md5s) get() (hash.Hash, func()) {
-	if m.active.Add(1) > 1 {
-		h := m.srv.NewHash()
-		return h, func() { h.Close(); m.active.Add(-1) }
-	}
-	return md5.New(), func() { m.active.Add(-1) }
-}
+func (m *md5s) get() (hash.Hash, func()) { return md5.New(), func() {} }
 
-func (m *md5s) close() { m.srv.Close() }
+func (m *md5s) close() {}

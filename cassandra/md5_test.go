@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// TestMD5s: hashes handed out while others are in use (SIMD lanes) and
-// alone (crypto/md5) give crypto/md5's sums, for odd sizes and writes.
+// TestMD5s: hashes handed out while others are in use and alone give
+// crypto/md5's sums, for odd sizes and writes.
 func TestMD5s(t *testing.T) {
 	m := newMD5s()
 	defer m.close()
@@ -32,7 +32,4 @@ func TestMD5s(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := m.active.Load(); n != 0 {
-		t.Fatalf("%d hashes still counted active", n)
-	}
 }

@@ -85,6 +85,18 @@ type options struct {
 	readABRounds  int
 	readABCacheMB int
 	readABOnly    string // run only the comparisons whose name contains it
+	// cpuAB compares the PUT path of this binary (A) with the run's own
+	// (B): throughput and the frontend's CPU per GiB (cpu_ab.go).
+	cpuAB       string
+	cpuABRounds int
+	// listScale, when > 0, runs only the listing scale mode
+	// (listing_scale.go): buckets of listScaleSmall and listScale keys,
+	// ranges split at listSplitRows, the worker awaited at most
+	// listScaleWait.
+	listScale      int
+	listScaleSmall int
+	listSplitRows  int
+	listScaleWait  time.Duration
 }
 
 func main() {
@@ -148,10 +160,16 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.blockCacheMB, "block-cache-mb", 0, "cassandra.block_cache_mb for Amphora (the RSS part measures with it)")
 	fs.BoolVar(&o.sseAB, "sse-ab", false, "only compare PUT and GET of plain, SSE-C and SSE-S3 objects (one server with a key file, sides in rotating order per round; e.g. -sizes 1MiB,8MiB -conc 8)")
 	fs.IntVar(&o.sseABRounds, "sse-ab-rounds", 2, "with -sse-ab: measured runs of each side per cell")
+	fs.StringVar(&o.cpuAB, "cpu-ab", "", "only compare PUT through this amphora binary (A) and the run's own (B): MB/s and the server's CPU seconds per GiB stored (runs A, B, B, A...; e.g. -sizes 1MiB,16MiB -conc 8)")
+	fs.IntVar(&o.cpuABRounds, "cpu-ab-rounds", 2, "with -cpu-ab: measured runs of each side per cell")
 	fs.BoolVar(&o.readAB, "read-ab", false, "only compare reads two ways per size and concurrency: raw at ONE / at -consistency, GET with block_read_one on / off, GET with the block cache on / off for a working set that fits it and one 4x larger")
 	fs.IntVar(&o.readABRounds, "read-ab-rounds", 2, "with -read-ab: measured runs of each side (order A, B, B, A...)")
 	fs.IntVar(&o.readABCacheMB, "read-ab-cache-mb", 64, "with -read-ab: block_cache_mb of the cache-on server")
 	fs.StringVar(&o.readABOnly, "read-ab-only", "", "with -read-ab: only the comparisons whose name contains this (raw-read, read-one, cache, cache larger...)")
+	fs.IntVar(&o.listScale, "list-scale", 0, "only the listing scale mode: load a bucket of this many keys (and one of -list-scale-small) while the listing worker splits ranges at -list-split-rows, check every range is under it, compare ListObjectsV2 latencies (e.g. 2000000)")
+	fs.IntVar(&o.listScaleSmall, "list-scale-small", 10000, "with -list-scale: keys of the small bucket")
+	fs.IntVar(&o.listSplitRows, "list-split-rows", 20000, "with -list-scale: the server's storage.listing_partition_rows")
+	fs.DurationVar(&o.listScaleWait, "list-scale-wait", 20*time.Minute, "with -list-scale: how long to wait at most for the listing worker after the load")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -210,6 +228,14 @@ func parseFlags(args []string) (options, error) {
 	}
 	if o.listKeys > 0 && (o.listPrefix < bigDirs || o.listPrefix > o.listKeys-1000) {
 		return o, fmt.Errorf("-list-prefix-keys %d must be in %d..%d", o.listPrefix, bigDirs, o.listKeys-1000)
+	}
+	if o.listScale > 0 {
+		if o.listScale%scaleCycle != 0 || o.listScaleSmall%scaleCycle != 0 || o.listScaleSmall < 8000 {
+			return o, fmt.Errorf("-list-scale %d and -list-scale-small %d must be multiples of %d, the small one at least 8000", o.listScale, o.listScaleSmall, scaleCycle)
+		}
+		if o.listScale < o.listScaleSmall || o.listSplitRows < 4 {
+			return o, fmt.Errorf("-list-scale must be at least -list-scale-small, -list-split-rows at least 4")
+		}
 	}
 	if o.keyspace == "" {
 		o.keyspace = "amphora_bench_" + time.Now().UTC().Format("20060102_150405")
@@ -321,6 +347,14 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	if o.metricsAB {
 		rep.MetricsAB, err = runMetricsAB(ctx, o, env)
+		return finish(err)
+	}
+	if o.cpuAB != "" {
+		rep.CPUAB, err = runCPUAB(ctx, o, env)
+		return finish(err)
+	}
+	if o.listScale > 0 {
+		rep.ListingScale, err = runListingScale(ctx, o, env)
 		return finish(err)
 	}
 	if o.listKeys > 0 {

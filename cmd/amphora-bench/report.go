@@ -28,7 +28,10 @@ type Report struct {
 	MetricsAB []MetricsAB     `json:"metrics_ab,omitempty"`       // -metrics-ab
 	ReadAB    []ReadAB        `json:"read_ab,omitempty"`          // -read-ab
 	SSEAB     []SSEAB         `json:"sse_ab,omitempty"`           // -sse-ab
-	Targets   []Target        `json:"targets"`
+	CPUAB     []CPUAB         `json:"cpu_ab,omitempty"`           // -cpu-ab
+	// ListingScale is -list-scale's (listing_scale.go).
+	ListingScale *ListingScaleResult `json:"listing_scale,omitempty"`
+	Targets      []Target            `json:"targets"`
 }
 
 type Machine struct {
@@ -215,6 +218,12 @@ func (r *Report) print(w io.Writer) {
 	}
 	if len(r.SSEAB) > 0 {
 		printSSEAB(w, r.SSEAB)
+	}
+	if r.ListingScale != nil {
+		r.ListingScale.print(w)
+	}
+	if len(r.CPUAB) > 0 {
+		printCPUAB(w, r.CPUAB)
 	}
 	if len(r.ReadAB) > 0 {
 		printReadAB(w, r.ReadAB)

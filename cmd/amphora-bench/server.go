@@ -142,6 +142,10 @@ func (e *env) configTOMLWith(o options, listen, debug, cass string) string {
 	for i, h := range o.hosts {
 		hosts[i] = fmt.Sprintf("%q", h)
 	}
+	storage := ""
+	if o.listScale > 0 {
+		storage = listScaleStorage(o)
+	}
 	return fmt.Sprintf(`# Written by amphora-bench.
 [server]
 listen = %q
@@ -170,7 +174,7 @@ class = "SimpleStrategy"
 factor = %d
 
 [storage]
-block_size = "%d"
+%sblock_size = "%d"
 blocks_in_flight = %d
 max_blocks_in_flight = %d
 inline_size = "%d"
@@ -183,7 +187,7 @@ secret_key = %q
 tenant = %q
 display_name = "amphora-bench"
 `, listen, debug, o.logLevel, strings.Join(hosts, ", "), o.keyspace, o.consistency, o.serial,
-		o.timeout.String(), o.conns, o.proto, cass, o.rf, o.blockSize, o.blocksInFlight, o.maxInFlight, o.inlineSize, o.sweeper, e.ak, e.sk, benchTenant)
+		o.timeout.String(), o.conns, o.proto, cass, o.rf, storage, o.blockSize, o.blocksInFlight, o.maxInFlight, o.inlineSize, o.sweeper, e.ak, e.sk, benchTenant)
 }
 
 // startServer runs `amphora serve` on a free port and waits until it listens.
