@@ -14,6 +14,12 @@ import (
 
 const maxListPage = 1000 // rows per shard query, at most
 
+// skipPage caps the page of a query that resumes past a skipped common
+// prefix: 100 prefixes of 50 keys take a query per 5 of them, 100 of
+// 1,000 keys read 256 rows per prefix, not 1000 (docs/benchmarks.md,
+// "Listing at 2 million keys").
+const skipPage = 256
+
 // ListObjects lists the current objects of a bucket through store.List,
 // over a cursor that merges the bucket's listing shards.
 func (s *Store) ListObjects(ctx context.Context, in store.ListInput) (store.ListResult, error) {
@@ -58,7 +64,6 @@ type shardIter struct {
 	upper     string
 	exhausted bool // no rows beyond rows
 	pageSize  int
-	firstPage int // pageSize to start again from after a skip
 	grow      int // pageSize multiplier after each fetch
 }
 
@@ -241,7 +246,7 @@ func (c *cursor) startRange(ctx context.Context) error {
 	page, grow := c.pageSizes(len(shards))
 	c.shards = c.shards[:0]
 	for _, sh := range shards {
-		c.shards = append(c.shards, &shardIter{shard: sh, from: c.from, exclusive: c.exclusive, upper: upper, pageSize: page, firstPage: page, grow: grow})
+		c.shards = append(c.shards, &shardIter{shard: sh, from: c.from, exclusive: c.exclusive, upper: upper, pageSize: page, grow: grow})
 	}
 	c.started = true
 	c.ranges++
@@ -286,9 +291,10 @@ func (c *cursor) SkipPrefix(_ context.Context, p string) {
 		case end == "" || (it.upper != "" && end >= it.upper):
 			it.exhausted = true // nothing after p's keys in this shard's range
 		case it.from < end:
-			// A new place: its keys may collapse into a prefix again,
-			// so the page starts small again.
-			it.from, it.exclusive, it.pageSize = end, false, it.firstPage
+			// Re-queried past p: a page grown to 1000 would read up to
+			// 1000 rows of the next prefix to find it, one of small
+			// prefixes covers several. Cap it between the two.
+			it.from, it.exclusive, it.pageSize = end, false, min(it.pageSize, skipPage)
 		}
 	}
 }

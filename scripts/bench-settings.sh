@@ -34,14 +34,14 @@ yaml_of() {
 	legacy | skiplist | big) ;;
 	offheap) printf 'memtable_allocation_type: offheap_objects\n' ;;
 	commitlog-direct) printf 'commitlog_disk_access_mode: direct\n' ;;
-	commitlog-segment) printf 'commitlog_segment_size: 128MiB\n' ;;
+	commitlog-segment32) printf 'commitlog_segment_size: 32MiB\n' ;; # the default before 128MiB was adopted (scripts/cassandra.sh sets 128MiB)
 	chunk-cache) printf 'file_cache_enabled: true\nfile_cache_size: 256MiB\n' ;;
 	heap2g) ;;
 	*) echo "bench-settings.sh: unknown variant $1" >&2; exit 2 ;;
 	esac
 }
 VARIANTS=("$@")
-[ ${#VARIANTS[@]} -gt 0 ] || VARIANTS=(legacy offheap chunk-cache commitlog-segment heap2g)
+[ ${#VARIANTS[@]} -gt 0 ] || VARIANTS=(legacy offheap chunk-cache commitlog-direct commitlog-segment32 heap2g)
 
 GO=${GO:-go}
 BIN=$(mktemp -d /tmp/amphora-bench-settings.XXXXXX)
