@@ -236,11 +236,7 @@ func (s *Store) bucketEmpty(ctx context.Context, b bucketInfo) (bool, error) {
 	}
 	var probes []probe
 	for _, r := range m.ranges {
-		if r.read != legacyPart {
-			probes = append(probes, probe{r.read, r.start, r.end})
-			continue
-		}
-		for sh := range b.shards {
+		for _, sh := range partShards(b, r.read) {
 			probes = append(probes, probe{sh, r.start, r.end})
 		}
 	}

@@ -236,13 +236,7 @@ func (c *cursor) startRange(ctx context.Context) error {
 	if r.end != "" && (upper == "" || r.end < upper) {
 		upper = r.end
 	}
-	shards := []int{r.read}
-	if r.read == legacyPart {
-		shards = shards[:0]
-		for i := range c.b.shards {
-			shards = append(shards, i)
-		}
-	}
+	shards := partShards(c.b, r.read)
 	page, grow := c.pageSizes(len(shards))
 	c.shards = c.shards[:0]
 	for _, sh := range shards {

@@ -61,16 +61,6 @@ func (m *rangeMap) find(key string) int {
 	return max(i-1, 0)
 }
 
-// moving reports whether some interval is being moved (two parts written).
-func (m *rangeMap) moving() bool {
-	for _, r := range m.ranges {
-		if len(r.writes) > 1 {
-			return true
-		}
-	}
-	return false
-}
-
 // partShard returns the objects partition (its shard column) that part p
 // of bucket b means for key: p itself, or key's hash shard for legacyPart.
 func partShard(b bucketInfo, p int, key string) int {
@@ -78,6 +68,19 @@ func partShard(b bucketInfo, p int, key string) int {
 		return shardOf(key, b.shards)
 	}
 	return p
+}
+
+// partShards returns every objects partition part p of bucket b holds
+// rows in: p itself, or all of the bucket's hash shards for legacyPart.
+func partShards(b bucketInfo, p int) []int {
+	if p != legacyPart {
+		return []int{p}
+	}
+	shards := make([]int, b.shards)
+	for i := range shards {
+		shards[i] = i
+	}
+	return shards
 }
 
 // rangeCache keeps each bucket's map, trusted for ListingMapTTL after its

@@ -33,14 +33,7 @@ func (s *Store) copyMoving(ctx context.Context, b bucketInfo, m *rangeMap) (int,
 		if len(r.writes) != 2 || r.read != r.writes[0] || (resume != nil && r.start < *resume) {
 			continue
 		}
-		shards := []int{r.read}
-		if r.read == legacyPart {
-			shards = shards[:0]
-			for sh := range b.shards {
-				shards = append(shards, sh)
-			}
-		}
-		for _, sh := range shards {
+		for _, sh := range partShards(b, r.read) {
 			c, err := s.copyInterval(ctx, b, sh, r.writes[1], r.start, r.end, dual)
 			n += c
 			if err != nil {

@@ -212,14 +212,7 @@ func (s *Store) commitMap(ctx context.Context, b bucketInfo, m *rangeMap, rows [
 // them any more.
 func (s *Store) dropRetired(ctx context.Context, b bucketInfo, m *rangeMap) error {
 	for _, p := range m.retired {
-		shards := []int{p}
-		if p == legacyPart {
-			shards = shards[:0]
-			for sh := range b.shards {
-				shards = append(shards, sh)
-			}
-		}
-		for _, sh := range shards {
+		for _, sh := range partShards(b, p) {
 			if err := s.exec(ctx, `DELETE FROM objects WHERE bucket_id = ? AND shard = ?`, b.id, sh); err != nil {
 				return fmt.Errorf("empty retired listing part %d of %q: %w", sh, b.name, err)
 			}
