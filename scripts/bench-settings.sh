@@ -28,7 +28,12 @@ mkdir -p "$OUT"
 # variant NAME: the cassandra.yaml lines (CASSANDRA_YAML_EXTRA) it adds; the
 # heap and format variants change the heap or scripts/cassandra.sh's
 # memtable and sstable format instead (legacy: skip-list memtables and BIG
-# sstables, the defaults before trie and BTI were measured and adopted).
+# sstables, the defaults before trie and BTI were measured and adopted;
+# before: that and the 32 MiB commit log segment, the whole node as it was
+# before issue 17). The blocks-* variants leave the node alone and pass
+# amphora-bench -blocks-compaction to the variant's runs: the blocks table's
+# compaction (T4, tiered unified, in the schema) against size-tiered,
+# T8 (fewer, larger compactions) and T2 (more, smaller).
 yaml_of() {
 	case "$1" in
 	legacy | skiplist | big) ;;
@@ -36,7 +41,8 @@ yaml_of() {
 	commitlog-direct) printf 'commitlog_disk_access_mode: direct\n' ;;
 	commitlog-segment32) printf 'commitlog_segment_size: 32MiB\n' ;; # the default before 128MiB was adopted (scripts/cassandra.sh sets 128MiB)
 	chunk-cache) printf 'file_cache_enabled: true\nfile_cache_size: 256MiB\n' ;;
-	heap2g) ;;
+	before) printf 'commitlog_segment_size: 32MiB\n' ;; # with skip-list and BIG below: the node before issue 17
+	heap2g | blocks-stcs | blocks-t8 | blocks-t2) ;;
 	*) echo "bench-settings.sh: unknown variant $1" >&2; exit 2 ;;
 	esac
 }
@@ -60,14 +66,22 @@ for v in "${VARIANTS[@]}"; do
 	yaml=$(yaml_of "$v")
 	vheap=$HEAP vmem=trie vfmt=bti
 	[ "$v" = heap2g ] && vheap=2G
-	case "$v" in legacy) vmem=skiplist vfmt=big ;; skiplist) vmem=skiplist ;; big) vfmt=big ;; esac
+	case "$v" in legacy | before) vmem=skiplist vfmt=big ;; skiplist) vmem=skiplist ;; big) vfmt=big ;; esac
+	vflags=()
+	case "$v" in
+	blocks-stcs) vflags=(-blocks-compaction "{'class': 'SizeTieredCompactionStrategy'}") ;;
+	blocks-t8) vflags=(-blocks-compaction "{'class': 'UnifiedCompactionStrategy', 'scaling_parameters': 'T8'}") ;;
+	blocks-t2) vflags=(-blocks-compaction "{'class': 'UnifiedCompactionStrategy', 'scaling_parameters': 'T2'}") ;;
+	esac
 	rm -rf /tmp/amphora-bench-settings-node1 /tmp/amphora-bench-settings-node2
 	node start 1 "" "$HEAP"
 	node start 2 "$yaml" "$vheap" "$vmem" "$vfmt"
 	for run in base1:1 var1:2 var2:2 base2:1; do
 		name=${run%%:*} n=${run##*:}
+		extra=()
+		[ "$n" = 2 ] && extra=("${vflags[@]}")
 		# shellcheck disable=SC2086
-		"$BIN/amphora-bench" -amphora "$BIN/amphora" -hosts 127.0.0.$((OFFSET + n)):9042 $FLAGS \
+		"$BIN/amphora-bench" -amphora "$BIN/amphora" -hosts 127.0.0.$((OFFSET + n)):9042 $FLAGS "${extra[@]}" \
 			-json "$OUT/$v-$name.json" >"$OUT/$v-$name.log" 2>&1 || { echo "run $name failed: $OUT/$v-$name.log"; tail -5 "$OUT/$v-$name.log"; }
 	done
 	node stop 2

@@ -1,7 +1,7 @@
 // Command amphora-bench measures Amphora against the raw Cassandra ceiling.
 //
 //	go run ./cmd/amphora-bench [-quick] [-json out.json] [-hosts 127.0.0.1:9042]
-//	    [-sizes 4KiB,256KiB,4MiB,64MiB] [-conc 1,8,32] [-duration 3s] ...
+//	    [-sizes 4KiB,1MiB,16MiB,64MiB] [-conc 1,8,32] [-duration 3s] ...
 //
 // In one run it builds and starts its own `amphora serve` on 127.0.0.1 with
 // a fresh keyspace, then measures:
@@ -76,6 +76,9 @@ type options struct {
 	rf           int  // replication factor of the keyspace (SimpleStrategy)
 	blockReadOne bool // cassandra.block_read_one of the servers
 	blockCacheMB int  // cassandra.block_cache_mb of the servers
+	// blocksCompaction, when set, replaces the blocks table's compaction
+	// map (a CQL map literal) once the schema is applied.
+	blocksCompaction string
 	// sseAB compares PUT and GET of plain, SSE-C and SSE-S3 objects
 	// (sse_ab.go).
 	sseAB       bool
@@ -127,7 +130,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.keyspace, "keyspace", "", "keyspace (default: a fresh amphora_bench_<time>, or amphora_bench with -keep-keyspace)")
 	fs.BoolVar(&o.keepKeyspace, "keep-keyspace", false, "keep the keyspace at the end and reuse its listing dataset on the next run")
 	fs.StringVar(&o.bin, "amphora", "", "use this amphora binary instead of building one")
-	fs.StringVar(&sizes, "sizes", "", "object sizes (default 4KiB,256KiB,4MiB,64MiB; quick: 4KiB,256KiB,4MiB)")
+	fs.StringVar(&sizes, "sizes", "", "object sizes (default 4KiB,1MiB,16MiB,64MiB; quick: 4KiB,256KiB,1MiB)")
 	fs.StringVar(&concs, "conc", "", "concurrencies (default 1,8,32; quick: 1,8)")
 	fs.DurationVar(&o.duration, "duration", 0, "measured time per cell (default 3s; quick: 1s)")
 	fs.DurationVar(&o.warmup, "warmup", 0, "unmeasured warm-up per cell, at most 64 MiB of traffic (default 1s; quick: 250ms)")
@@ -157,6 +160,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.metricsABRounds, "metrics-ab-rounds", 2, "with -metrics-ab: measured runs of each side per cell (order on, off, off, on, on, off...)")
 	fs.IntVar(&o.rf, "rf", 1, "replication factor of the bench keyspace (SimpleStrategy): 3 on a three-node ring")
 	fs.BoolVar(&o.blockReadOne, "block-read-one", true, "cassandra.block_read_one for Amphora (blocks read at ONE first)")
+	fs.StringVar(&o.blocksCompaction, "blocks-compaction", "", "a CQL map that replaces the blocks table's compaction once the schema is applied, e.g. \"{'class': 'SizeTieredCompactionStrategy'}\" (scripts/bench-settings.sh)")
 	fs.IntVar(&o.blockCacheMB, "block-cache-mb", 0, "cassandra.block_cache_mb for Amphora (the RSS part measures with it)")
 	fs.BoolVar(&o.sseAB, "sse-ab", false, "only compare PUT and GET of plain, SSE-C and SSE-S3 objects (one server with a key file, sides in rotating order per round; e.g. -sizes 1MiB,8MiB -conc 8)")
 	fs.IntVar(&o.sseABRounds, "sse-ab-rounds", 2, "with -sse-ab: measured runs of each side per cell")
@@ -186,7 +190,7 @@ func parseFlags(args []string) (options, error) {
 		return full
 	}
 	var err error
-	if o.sizes, err = parseSizes(pick(sizes, "4KiB,256KiB,4MiB,64MiB", "4KiB,256KiB,4MiB")); err != nil {
+	if o.sizes, err = parseSizes(pick(sizes, "4KiB,1MiB,16MiB,64MiB", "4KiB,256KiB,1MiB")); err != nil {
 		return o, err
 	}
 	if o.concs, err = parseInts(pick(concs, "1,8,32", "1,8")); err != nil {

@@ -86,6 +86,15 @@ func setup(ctx context.Context, o options) (*env, error) {
 	if e.raw, err = openRaw(o); err != nil {
 		return nil, err
 	}
+	if o.blocksCompaction != "" {
+		// A compaction variant of the blocks table (scripts/bench-settings.sh):
+		// the raw ceiling and Amphora both write into this table.
+		logf("blocks table: compaction = %s", o.blocksCompaction)
+		stmt := fmt.Sprintf("ALTER TABLE %s.blocks WITH compaction = %s", o.keyspace, o.blocksCompaction)
+		if err := e.raw.sess.Query(stmt).WithContext(ctx).Exec(); err != nil {
+			return nil, fmt.Errorf("blocks compaction %s: %w", o.blocksCompaction, err)
+		}
+	}
 	if e.srv, err = e.startServer(ctx, o, "main"); err != nil {
 		return nil, err
 	}
