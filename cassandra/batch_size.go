@@ -28,14 +28,14 @@ const checksumRoom = 3*cellOverhead + len("CRC64NVME") + len("FULL_OBJECT") + 44
 
 // inlineBatchBytes is what Cassandra will count for the inline batch of
 // row (whose data is not read yet: size bytes, and its checksum not known
-// yet: room for the largest when withSum), its listing row and queue
-// entry.
-func inlineBatchBytes(b bucketInfo, key string, row versionRow, e *gcEntry, size int64, withSum bool) int {
+// yet: room for the largest when withSum), its listing rows (two while
+// the key's range moves: listingRows) and queue entry.
+func inlineBatchBytes(b bucketInfo, key string, row versionRow, e *gcEntry, size int64, withSum bool, listingRows int) int {
 	n := rowBytes(row.values(), 0, 1) + int(size) + cellOverhead
 	if withSum {
 		n += checksumRoom
 	}
-	n += rowBytes(listingValues(b, 0, key, row), 2, 1)
+	n += listingRows * rowBytes(listingValues(b, 0, key, row), 2, 1)
 	n += rowBytes(e.values(), 2, 2)
 	return n
 }

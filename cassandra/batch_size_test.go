@@ -23,7 +23,7 @@ func inlineLimitFor(s *Store, b bucketInfo, in store.PutInput) int64 {
 	for size := int64(s.cfg.InlineSize); size >= 0; size-- {
 		in.Size = size
 		row := s.newRow(bucketInfo{}, in, s.newVersion(), 0)
-		if inlineBatchBytes(b, in.Key, row, s.newEntry(kindUpload, b, in.Key, row), size, in.ChecksumAlgorithm != "") <= s.cfg.InlineBatchLimit {
+		if inlineBatchBytes(b, in.Key, row, s.newEntry(kindUpload, b, in.Key, row), size, in.ChecksumAlgorithm != "", 1) <= s.cfg.InlineBatchLimit {
 			return size
 		}
 	}
@@ -156,5 +156,5 @@ func logWatcher(t *testing.T, log, ks string) (wait func(n int) int) {
 func inlineBatchBytesOf(s *Store, b bucketInfo, in store.PutInput, size int64) int64 {
 	in.Size = size
 	row := s.newRow(bucketInfo{}, in, s.newVersion(), 0)
-	return int64(inlineBatchBytes(b, in.Key, row, s.newEntry(kindUpload, b, in.Key, row), size, in.ChecksumAlgorithm != ""))
+	return int64(inlineBatchBytes(b, in.Key, row, s.newEntry(kindUpload, b, in.Key, row), size, in.ChecksumAlgorithm != "", 1))
 }

@@ -215,6 +215,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	if !applied {
 		return fmt.Errorf("bucket %q: %w", name, store.ErrNoSuchBucket)
 	}
+	s.rangeMaps.forget(b.id)
 	err = s.exec(ctx, `DELETE FROM buckets_by_owner USING TIMESTAMP ? WHERE owner = ? AND name = ?`,
 		writeTime(b.id), b.owner, name)
 	if err != nil {

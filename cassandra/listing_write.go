@@ -50,6 +50,16 @@ func (s *Store) listingShards(ctx context.Context, b bucketInfo, key string) ([]
 	return shards, nil
 }
 
+// listingRowCount is how many listing rows a write of key makes now: one,
+// or two while its range moves. Unlike listingShards it counts no write.
+func (s *Store) listingRowCount(ctx context.Context, b bucketInfo, key string) (int, error) {
+	m, err := s.ranges(ctx, b)
+	if err != nil {
+		return 0, fmt.Errorf("listing of %q: %w", key, err)
+	}
+	return len(m.ranges[m.find(key)].writes), nil
+}
+
 // listingEntries are the batch statements that write key's listing row
 // for r, at the batch's timestamp.
 func (s *Store) listingEntries(ctx context.Context, b bucketInfo, key string, r versionRow) ([]gocql.BatchEntry, error) {

@@ -36,8 +36,14 @@ func (s *Store) putInline(ctx context.Context, b bucketInfo, in store.PutInput, 
 	// sized) before the bytes are read.
 	entry := s.newEntry(kindUpload, b, in.Key, row)
 	cond := condition{ifNoneMatch: in.IfNoneMatch, ifMatch: in.IfMatch}
-	if !cond.set() && inlineBatchBytes(b, in.Key, row, entry, stored, in.ChecksumAlgorithm != "") > s.cfg.InlineBatchLimit {
-		return store.Object{}, false, nil
+	if !cond.set() {
+		listingRows, err := s.listingRowCount(ctx, b, in.Key)
+		if err != nil {
+			return store.Object{}, true, err
+		}
+		if inlineBatchBytes(b, in.Key, row, entry, stored, in.ChecksumAlgorithm != "", listingRows) > s.cfg.InlineBatchLimit {
+			return store.Object{}, false, nil
+		}
 	}
 	obj, err = s.storeInline(ctx, b, in, row, entry, cond)
 	return obj, true, err

@@ -84,30 +84,62 @@ func partShards(b bucketInfo, p int) []int {
 }
 
 // rangeCache keeps each bucket's map, trusted for ListingMapTTL after its
-// gen was last confirmed.
+// gen was last confirmed. A bucket's map not used for rangeCacheIdle is
+// dropped (looked for at most once a rangeCacheIdle), so a frontend that
+// served many buckets once does not keep all their maps.
 type rangeCache struct {
 	mu      sync.Mutex
 	buckets map[gocql.UUID]*rangeSlot
+	swept   time.Time // last look for idle maps
 }
+
+// rangeCacheIdle is how long an unused bucket's map stays cached.
+const rangeCacheIdle = 10 * time.Minute
 
 type rangeSlot struct {
 	mu        sync.Mutex // held while refreshing
 	m         *rangeMap
 	confirmed time.Time // when the read that confirmed m's gen started
+	used      time.Time // last slot lookup (under rangeCache.mu)
 }
 
 func (c *rangeCache) slot(id gocql.UUID) *rangeSlot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	now := time.Now()
 	if c.buckets == nil {
 		c.buckets = map[gocql.UUID]*rangeSlot{}
+		c.swept = now
+	}
+	if now.Sub(c.swept) >= rangeCacheIdle {
+		c.evictIdle(now)
 	}
 	sl := c.buckets[id]
 	if sl == nil {
 		sl = &rangeSlot{}
 		c.buckets[id] = sl
 	}
+	sl.used = now
 	return sl
+}
+
+// evictIdle drops the maps not looked up for rangeCacheIdle. A caller
+// still holding a dropped slot finishes with it; the next lookup reads
+// the map again. Called with c.mu held.
+func (c *rangeCache) evictIdle(now time.Time) {
+	c.swept = now
+	for id, sl := range c.buckets {
+		if now.Sub(sl.used) >= rangeCacheIdle {
+			delete(c.buckets, id)
+		}
+	}
+}
+
+// size is the number of buckets whose map is cached.
+func (c *rangeCache) size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.buckets)
 }
 
 // forget drops a bucket's map: the next use reads it again.
