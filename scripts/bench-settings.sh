@@ -47,7 +47,7 @@ yaml_of() {
 	esac
 }
 VARIANTS=("$@")
-[ ${#VARIANTS[@]} -gt 0 ] || VARIANTS=(legacy offheap chunk-cache commitlog-direct commitlog-segment32 heap2g)
+[ ${#VARIANTS[@]} -gt 0 ] || VARIANTS=(legacy before offheap chunk-cache commitlog-direct commitlog-segment32 heap2g blocks-stcs blocks-t8 blocks-t2)
 
 GO=${GO:-go}
 BIN=$(mktemp -d /tmp/amphora-bench-settings.XXXXXX)
