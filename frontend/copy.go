@@ -253,6 +253,9 @@ func (s *server) copyObject(w http.ResponseWriter, r *http.Request) error {
 		if ri.bucket.Versioned() {
 			doc.hdrs = append(doc.hdrs, field{"X-Amz-Version-Id", obj.VersionID})
 		}
+		if f, ok := s.expirationField(r, ri.bucket, obj); ok {
+			doc.hdrs = append(doc.hdrs, f)
+		}
 		return doc, nil
 	})
 }

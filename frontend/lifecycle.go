@@ -79,19 +79,28 @@ func (s *server) deleteBucketLifecycle(w http.ResponseWriter, r *http.Request) e
 // A configuration that cannot be read adds nothing (and is logged): the
 // header is advice, the request itself succeeded.
 func (s *server) setExpiration(h http.Header, r *http.Request, b store.Bucket, obj store.Object) {
+	if f, ok := s.expirationField(r, b, obj); ok {
+		h.Set(f.Name, f.Value)
+	}
+}
+
+// expirationField is the x-amz-expiration header setExpiration adds, as
+// a field for the responses that carry their headers with their result
+// (CopyObject and CompleteMultipartUpload, under respondLong).
+func (s *server) expirationField(r *http.Request, b store.Bucket, obj store.Object) (field, bool) {
 	c, ok, err := s.lifecycles.of(b)
 	if err != nil {
 		zerolog.Ctx(r.Context()).Error().Err(err).Msg("x-amz-expiration")
-		return
+		return field{}, false
 	}
 	if !ok {
-		return
+		return field{}, false
 	}
 	at, id := c.CurrentExpiry(s.lifecycleClock, obj)
 	if at.IsZero() {
-		return
+		return field{}, false
 	}
-	h.Set("X-Amz-Expiration", fmt.Sprintf(`expiry-date="%s", rule-id="%s"`, at.UTC().Format(http.TimeFormat), id))
+	return field{"X-Amz-Expiration", fmt.Sprintf(`expiry-date="%s", rule-id="%s"`, at.UTC().Format(http.TimeFormat), id)}, true
 }
 
 // lifecycleCache holds parsed configurations by their stored text. A

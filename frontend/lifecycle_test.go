@@ -247,6 +247,24 @@ func TestLifecycleExpirationHeader(t *testing.T) {
 			}
 		}
 	}
+	// CopyObject and CompleteMultipartUpload answer the header of the
+	// object they made; a copy no rule selects gets none.
+	for _, tc := range []struct{ key, rule string }{{"tmp/copied", "tmp-3-days"}, {"tmp/fast/copied", "tmp-fast"}, {"copied", ""}} {
+		cp, body := e.signed(t, http.MethodPut, objectPath("bkt", tc.key), nil, map[string]string{"X-Amz-Copy-Source": "/bkt/tmp/a"})
+		wantStatus(t, cp, body, http.StatusOK)
+		_, rule, ok := expiration(t, cp.Header)
+		if ok != (tc.rule != "") || rule != tc.rule {
+			t.Errorf("CopyObject to %s: x-amz-expiration %q, want rule %q", tc.key, cp.Header.Get("X-Amz-Expiration"), tc.rule)
+		}
+	}
+	id := e.createUpload(t, "bkt", "tmp/fast/mp", nil)
+	etag := e.uploadPart(t, "bkt", "tmp/fast/mp", id, 1, []byte("part"))
+	done, body := e.complete(t, "bkt", "tmp/fast/mp", id, completeBody([]string{etag}, 1), nil)
+	wantStatus(t, done, body, http.StatusOK)
+	if at, rule, ok := expiration(t, done.Header); !ok || rule != "tmp-fast" || at.Before(time.Now()) {
+		t.Errorf("CompleteMultipartUpload: x-amz-expiration %q, want rule tmp-fast", done.Header.Get("X-Amz-Expiration"))
+	}
+
 	// A version addressed by id gets none (only the current version's
 	// expiry is known without reading the key's versions).
 	get, body := e.signed(t, http.MethodGet, "/bkt/tmp/a?versionId=null", nil, nil)

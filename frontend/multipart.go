@@ -389,6 +389,9 @@ func (s *server) completeMultipartUpload(w http.ResponseWriter, r *http.Request)
 		if ri.bucket.Versioned() {
 			doc.hdrs = []field{{"X-Amz-Version-Id", obj.VersionID}}
 		}
+		if f, ok := s.expirationField(r, ri.bucket, obj); ok {
+			doc.hdrs = append(doc.hdrs, f)
+		}
 		return doc, nil
 	})
 }
