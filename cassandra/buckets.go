@@ -204,6 +204,11 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	if !empty {
 		return fmt.Errorf("bucket %q: %w", name, store.ErrBucketNotEmpty)
 	}
+	// The listing's reclamation is queued first: if the delete then fails,
+	// the sweeper finds the bucket alive and drops the entry.
+	if err := s.enqueue(ctx, s.newBucketListingEntry(b)); err != nil {
+		return fmt.Errorf("delete bucket %q: %w", name, err)
+	}
 	existing := map[string]any{}
 	applied, err := s.query(ctx, `DELETE FROM buckets WHERE name = ? IF id = ?`, name, b.id).
 		SerialConsistency(s.bucketSerial()).MapScanCAS(existing)

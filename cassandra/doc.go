@@ -45,6 +45,10 @@
 // with IF id = <incarnation>. A PUT racing a DeleteBucket may commit into
 // the dead incarnation; nothing can read it there, and the sweeper deletes
 // such orphans (it checks the incarnation of every entry's bucket).
+// Before its conditional delete, DeleteBucket queues a kindBucketListing
+// entry: a GC grace later the sweeper deletes the incarnation's listing
+// map, counts and every objects partition of its parts, unless the
+// bucket still lives under that id (ranges_reclaim.go).
 //
 // Listing. A bucket's keys are cut into ranges [start, next start), and
 // the rows of a range live in objects partition (bucket_id, shard = the

@@ -31,6 +31,11 @@ const (
 	// kindExpire: an upload's end of life, MultipartMaxAge after its
 	// creation (inode is the upload id): an open upload is aborted.
 	kindExpire entryKind = 5
+	// (6 and 7: kindAppend, kindChainDead in append_gc.go.)
+	// kindBucketListing: a deleted bucket's listing map, counts and
+	// objects partitions, reclaimed once due if the bucket is gone
+	// (ranges_reclaim.go).
+	kindBucketListing entryKind = 8
 )
 
 // gcEntry is one gc_queue row: the blocks [0, blocks) of inode, which

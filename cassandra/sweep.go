@@ -150,6 +150,8 @@ func (sw *sweep) entry(ctx context.Context, e *gcEntry) error {
 		return sw.partEntry(ctx, e)
 	case kindExpire:
 		return sw.expireEntry(ctx, e)
+	case kindBucketListing:
+		return sw.bucketListingEntry(ctx, e)
 	}
 	b, err := sw.bucket(ctx, e.bucket, e.bucketID)
 	if err != nil {
