@@ -92,3 +92,41 @@ func TestDeleteBucketReclaimsListing(t *testing.T) {
 		t.Fatalf("the bucket never deleted lists %d keys, want %d", len(got), len(keys))
 	}
 }
+
+// TestDeleteBucketReclaimsHashShards: a bucket still in the hash shards of
+// the layout before ranges (no map) has every shard reclaimed.
+func TestDeleteBucketReclaimsHashShards(t *testing.T) {
+	t.Parallel()
+	const grace = 2 * time.Second
+	s := newStore(t, func(c *Config) { c.ListingShards = 4; c.GCGrace = grace })
+	ctx := context.Background()
+	mustCreateBucket(t, s, "hashed")
+	b, err := s.readBucket(ctx, "hashed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.shards != 4 {
+		t.Fatalf("bucket created with %d hash shards, want 4", b.shards)
+	}
+	if err := s.DeleteBucket(ctx, "hashed"); err != nil {
+		t.Fatal(err)
+	}
+	for shard := range 4 { // rows of frontends with stale caches
+		if err := s.exec(ctx, `INSERT INTO objects (bucket_id, shard, key, size) VALUES (?, ?, ?, ?)`, b.id, shard, []byte("late"), int64(1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(grace + time.Second)
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for shard := range 4 {
+		var n int
+		if err := s.query(ctx, `SELECT count(*) FROM objects WHERE bucket_id = ? AND shard = ?`, b.id, shard).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("hash shard %d of the deleted bucket holds %d rows after the sweep", shard, n)
+		}
+	}
+}
