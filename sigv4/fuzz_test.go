@@ -49,6 +49,9 @@ func FuzzVerify(f *testing.F) {
 		if r.URL == nil || hasQueryAuth(parseRawQuery(r.URL.RawQuery)) || !validPayloadHash(sha) {
 			return
 		}
+		if hname != "" && !headerName(hname) {
+			return // net/http never hands such a header over: nothing to round-trip
+		}
 		// Round trip: our own signature is always accepted.
 		for k := range r.Header {
 			if strings.EqualFold(k, "X-Amz-Date") || strings.EqualFold(k, "X-Amz-Content-Sha256") || strings.EqualFold(k, "Authorization") {
