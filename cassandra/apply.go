@@ -2,6 +2,7 @@ package cassandra
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,7 +36,11 @@ func ApplySchema(ctx context.Context, cfg Config) error {
 	}
 	defer sess.Close()
 	ks := st.Keyspace
-	applied, err := appliedVersions(ctx, sess, ks)
+	var applied map[int]bool
+	err = whileUnavailable(ctx, func() (err error) {
+		applied, err = appliedVersions(ctx, sess, ks)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -58,20 +63,49 @@ func ApplySchema(ctx context.Context, cfg Config) error {
 		if err := sess.AwaitSchemaAgreement(ctx); err != nil {
 			return fmt.Errorf("migration %04d_%s: await schema agreement: %w", m.Version, m.Name, err)
 		}
-		err = sess.Query(`INSERT INTO `+ks+`.schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-			m.Version, m.Name, time.Now()).WithContext(ctx).Idempotent(true).Exec()
+		err = whileUnavailable(ctx, func() error {
+			return sess.Query(`INSERT INTO `+ks+`.schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.Version, m.Name, time.Now()).WithContext(ctx).Idempotent(true).Exec()
+		})
 		if err != nil {
 			return fmt.Errorf("record migration %04d_%s: %w", m.Version, m.Name, err)
 		}
 	}
 	// The sweeper scans the GC queue from this slot on; only the first
 	// applier's value sticks.
-	err = sess.Query(`INSERT INTO `+ks+`.gc_state (name, low) VALUES ('queue', ?) IF NOT EXISTS`, slotOf(time.Now())).
-		WithContext(ctx).Exec()
+	err = whileUnavailable(ctx, func() error {
+		return sess.Query(`INSERT INTO `+ks+`.gc_state (name, low) VALUES ('queue', ?) IF NOT EXISTS`, slotOf(time.Now())).
+			WithContext(ctx).Exec()
+	})
 	if err != nil {
 		return fmt.Errorf("init gc watermark: %w", err)
 	}
 	return nil
+}
+
+// unavailableWait bounds how long ApplySchema waits for replicas a
+// coordinator does not yet see alive.
+const unavailableWait = time.Minute
+
+// whileUnavailable runs f until it does not fail with Unavailable, for at
+// most unavailableWait. A ring that has just started answers CQL on every
+// node before each node's failure detector sees the others alive, and a
+// coordinator then refuses a quorum write with Unavailable; what ApplySchema
+// writes is idempotent, so it waits for the ring instead of failing.
+func whileUnavailable(ctx context.Context, f func() error) error {
+	deadline := time.Now().Add(unavailableWait)
+	for {
+		err := f()
+		var u *gocql.RequestErrUnavailable
+		if err == nil || !errors.As(err, &u) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // appliedVersions reads schema_migrations; none when it does not exist yet.
