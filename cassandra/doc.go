@@ -91,10 +91,11 @@
 // settle after step 1 or later went to both parts and are not copied. The
 // worker joins adjacent ranges emptied by deletes, so any two adjacent
 // ranges hold an eighth of the bound between them and a page of 1000 reads
-// a bounded number of partitions. A range keeps growing while it moves: a
-// sustained write rate into one range above about half the bound per move
-// (three settles plus the copy) takes it past the bound until the next
-// split catches up.
+// a bounded number of partitions. Moves overlap: each change takes every
+// range one step (a range may start moving while others switch or
+// finish). A range keeps growing while it moves: a sustained write rate
+// into one range above about half the bound per move (three settles plus
+// the copy) takes it past the bound until the next split catches up.
 
 // Blocks. A PUT cuts its body into fixed-size blocks (Config.BlockSize,
 // 1 MiB by default, at most 8 MiB: cells stay far from Cassandra's 16 MiB

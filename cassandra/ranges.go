@@ -34,6 +34,9 @@ type listRange struct {
 	writes []int
 }
 
+// moving reports whether r is in a move (step 1 or 2: it writes two parts).
+func (r listRange) moving() bool { return len(r.writes) != 1 }
+
 // rangeMap is a bucket's listing map at one gen. It is never modified
 // once built: a change builds a new one.
 type rangeMap struct {

@@ -45,12 +45,32 @@ type moveGroup struct {
 // lease lost): nothing was written.
 var errMoveRaced = errors.New("listing map changed concurrently")
 
-// startMove writes step 1 of a move of groups (in key order, disjoint)
-// over m.
-func (s *Store) startMove(ctx context.Context, b bucketInfo, m *rangeMap, groups []moveGroup) error {
-	if len(groups) == 0 {
-		return nil
+// advance writes the next change of b's map over m, one step for every
+// range: groups (of ranges not moving, in key order, disjoint) start
+// (step 1), ranges at step 1 switch (step 2; their old rows must have
+// been copied) and ranges at step 2 finish (step 3). Every range moves at
+// most one step per change, and changes are ListingSettle apart, so moves
+// overlap without any frontend acting on maps more than one step apart:
+// a range can split while others still move. m.retired must have been
+// emptied (dropRetired): the parts this change retires replace them.
+func (s *Store) advance(ctx context.Context, b bucketInfo, m *rangeMap, groups []moveGroup) error {
+	rows, next, err := startRows(b, m, groups)
+	if err != nil {
+		return err
 	}
+	rows = append(rows, switchRows(m)...)
+	done, deletes, retired := finishRows(m)
+	rows = append(rows, done...)
+	moving := len(groups) > 0 || moveStep(m)&stepDual != 0
+	if len(retired) == 0 {
+		retired = nil // unchanged: dropRetired emptied it
+	}
+	return s.commitMap(ctx, b, m, rows, deletes, next, retired, moving)
+}
+
+// startRows returns the map rows of step 1 of a move of groups over m,
+// and the next part free after it.
+func startRows(b bucketInfo, m *rangeMap, groups []moveGroup) ([]listRange, int, error) {
 	next := m.nextPart
 	var rows []listRange
 	for _, g := range groups {
@@ -58,7 +78,7 @@ func (s *Store) startMove(ctx context.Context, b bucketInfo, m *rangeMap, groups
 		news := append([]string{start}, g.cuts...)
 		for _, c := range g.cuts {
 			if c <= start || (end != "" && c >= end) {
-				return fmt.Errorf("move of %q: cut %q outside [%q, %q)", b.name, c, start, end)
+				return nil, 0, fmt.Errorf("move of %q: cut %q outside [%q, %q)", b.name, c, start, end)
 			}
 		}
 		parts := make([]int, len(news))
@@ -76,13 +96,13 @@ func (s *Store) startMove(ctx context.Context, b bucketInfo, m *rangeMap, groups
 		for _, x := range bounds {
 			old := m.ranges[m.find(x)]
 			if len(old.writes) != 1 || old.read != old.writes[0] {
-				return fmt.Errorf("move of %q: range at %q is already moving", b.name, old.start)
+				return nil, 0, fmt.Errorf("move of %q: range at %q is already moving", b.name, old.start)
 			}
 			newPart := parts[findStart(news, x)]
 			rows = append(rows, listRange{start: x, read: old.read, writes: []int{old.read, newPart}})
 		}
 	}
-	return s.commitMap(ctx, b, m, rows, nil, next, nil, true)
+	return rows, next, nil
 }
 
 // findStart returns the index of the last start <= key in sorted starts.
@@ -94,43 +114,47 @@ func findStart(starts []string, key string) int {
 	return max(i-1, 0)
 }
 
-// moveStep is where a map's move stands: 0 none, 1 dual (reads old),
-// 2 switched (reads new).
+// The steps ranges of a map are at (moveStep): a bit each.
+const (
+	stepDual     = 1 << iota // step 1: reads its old part, writes both
+	stepSwitched             // step 2: reads its new part, writes both
+)
+
+// moveStep returns the steps m's ranges are at (stepDual, stepSwitched;
+// 0 when nothing moves).
 func moveStep(m *rangeMap) int {
+	steps := 0
 	for _, r := range m.ranges {
 		if len(r.writes) == 2 {
 			if r.read == r.writes[0] {
-				return 1
+				steps |= stepDual
+			} else {
+				steps |= stepSwitched
 			}
-			return 2
 		}
 	}
-	return 0
+	return steps
 }
 
-// switchMove writes step 2: every moving interval reads its new part.
-// The old rows must have been copied.
-func (s *Store) switchMove(ctx context.Context, b bucketInfo, m *rangeMap) error {
+// switchRows returns the rows of step 2 of the ranges at step 1: they
+// read their new part.
+func switchRows(m *rangeMap) []listRange {
 	var rows []listRange
 	for _, r := range m.ranges {
-		if len(r.writes) == 2 {
+		if len(r.writes) == 2 && r.read == r.writes[0] {
 			rows = append(rows, listRange{start: r.start, read: r.writes[1], writes: r.writes})
 		}
 	}
-	return s.commitMap(ctx, b, m, rows, nil, m.nextPart, nil, true)
+	return rows
 }
 
-// finishMove writes step 3: moving intervals write only their new part,
-// boundaries between intervals of one new part go, and the old parts
-// no range uses any more are retired.
-func (s *Store) finishMove(ctx context.Context, b bucketInfo, m *rangeMap) error {
-	var (
-		rows    []listRange
-		deletes []string
-		olds    = map[int]bool{}
-	)
+// finishRows returns the rows of step 3 of the ranges at step 2: they
+// write only their new part, boundaries between intervals of one new
+// part go (deletes), and the old parts no other range uses are retired.
+func finishRows(m *rangeMap) (rows []listRange, deletes []string, retired []int) {
+	olds := map[int]bool{}
 	for i, r := range m.ranges {
-		if len(r.writes) != 2 {
+		if len(r.writes) != 2 || r.read != r.writes[1] {
 			continue
 		}
 		olds[r.writes[0]] = true
@@ -145,16 +169,18 @@ func (s *Store) finishMove(ctx context.Context, b bucketInfo, m *rangeMap) error
 		rows = append(rows, listRange{start: r.start, read: newPart, writes: []int{newPart}})
 	}
 	for _, r := range m.ranges {
-		if len(r.writes) == 1 {
-			delete(olds, r.read) // still in use (a range outside the move)
+		if len(r.writes) == 2 && r.read == r.writes[1] {
+			continue // finishing now
+		}
+		for _, p := range r.writes {
+			delete(olds, p) // still in use (a range outside this step)
 		}
 	}
-	retired := slices.Clone(m.retired)
 	for p := range olds {
 		retired = append(retired, p)
 	}
 	slices.Sort(retired)
-	return s.commitMap(ctx, b, m, rows, deletes, m.nextPart, slices.Compact(retired), false)
+	return rows, deletes, retired
 }
 
 // commitMap writes one change of b's map over m: rows upserted, rows at

@@ -170,45 +170,48 @@ func (s *Store) maintainListing(ctx context.Context, b bucketInfo, st *ListingSt
 	if err != nil {
 		return err
 	}
-	settled := time.Since(m.changed) >= s.cfg.ListingSettle
-	switch moveStep(m) {
-	case 1:
-		if !settled {
-			return nil
-		}
-		n, err := s.copyMoving(ctx, b, m)
-		st.Copied += n
-		if err != nil {
-			return err
-		}
-		st.Steps++
-		return s.switchMove(ctx, b, m)
-	case 2:
-		if !settled {
-			return nil
-		}
-		st.Steps++
-		return s.finishMove(ctx, b, m)
+	steps := moveStep(m)
+	if (steps != 0 || len(m.retired) > 0) && time.Since(m.changed) < s.cfg.ListingSettle {
+		return nil // the last change has not settled
 	}
 	if len(m.retired) > 0 {
-		if !settled {
-			return nil
-		}
 		st.Retired += len(m.retired)
-		return s.dropRetired(ctx, b, m)
+		if err := s.dropRetired(ctx, b, m); err != nil {
+			return err
+		}
+		dropped := *m // maps are never modified: a copy without them
+		dropped.retired = nil
+		m = &dropped
 	}
 	if act.total == nil {
 		if act.total, err = s.readActivity(ctx, b); err != nil {
 			return err
 		}
 	}
+	// Ranges not moving may start moving while others move.
 	groups, err := s.planMoves(ctx, b, m, act, st)
-	if err != nil || len(groups) == 0 {
+	if err != nil {
 		return err
+	}
+	if steps == 0 && len(groups) == 0 {
+		return nil
+	}
+	if steps&stepDual != 0 {
+		n, err := s.copyMoving(ctx, b, m)
+		st.Copied += n
+		if err != nil {
+			return err
+		}
+	}
+	if steps&stepDual != 0 {
+		st.Steps++
+	}
+	if steps&stepSwitched != 0 {
+		st.Steps++
 	}
 	slices.SortFunc(groups, func(a, b moveGroup) int { return a.first - b.first })
 	st.Moves += len(groups)
-	return s.startMove(ctx, b, m, groups)
+	return s.advance(ctx, b, m, groups)
 }
 
 // activity is what listing_activity says of a bucket's parts (total
@@ -231,9 +234,13 @@ type partCheck struct {
 }
 
 // planMoves returns the groups to move: the whole bucket when it is
-// still in hash shards, else every range counted over the bound.
+// still in hash shards, else every range counted over the bound and the
+// runs of emptied ranges to join. Ranges already moving are left alone.
 func (s *Store) planMoves(ctx context.Context, b bucketInfo, m *rangeMap, act activity, st *ListingStats) ([]moveGroup, error) {
 	if len(m.ranges) == 1 && m.ranges[0].read == legacyPart {
+		if m.ranges[0].moving() {
+			return nil, nil
+		}
 		cuts, rows, bytes, err := s.countRange(ctx, b, m.ranges[0])
 		if err != nil {
 			return nil, err
@@ -251,7 +258,7 @@ func (s *Store) planMoves(ctx context.Context, b bucketInfo, m *rangeMap, act ac
 	every := s.countEvery()
 	var groups []moveGroup
 	for i, r := range m.ranges {
-		if act.since(r.read) < every {
+		if r.moving() || act.since(r.read) < every {
 			continue
 		}
 		w := act.total[r.read]
@@ -289,8 +296,8 @@ func (s *Store) planMoves(ctx context.Context, b bucketInfo, m *rangeMap, act ac
 // planMerges returns groups joining runs of adjacent ranges that emptied:
 // each run holds at most half the bound in all (rows counted, plus every
 // write since, as if each added a row) and at least one of its ranges
-// holds less than an eighth of it. Ranges never counted, or in a split
-// group, are left alone. Joined ranges split again only past three
+// holds less than an eighth of it. Ranges never counted, moving, or in a
+// split group, are left alone. Joined ranges split again only past three
 // quarters of the bound, so the two never alternate.
 func (s *Store) planMerges(m *rangeMap, splits []moveGroup, act activity, checked map[int]partCheck) []moveGroup {
 	splitting := map[int]bool{}
@@ -302,7 +309,7 @@ func (s *Store) planMerges(m *rangeMap, splits []moveGroup, act activity, checke
 	estimate := func(i int) (rows, bytes int64, ok bool) {
 		r := m.ranges[i]
 		c, counted := checked[r.read]
-		if !counted || splitting[i] {
+		if !counted || splitting[i] || r.moving() {
 			return 0, 0, false
 		}
 		since := act.since(r.read)
