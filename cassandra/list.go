@@ -102,6 +102,7 @@ type cursor struct {
 	done      bool
 	shards    []*shardIter
 	ranges    int // ranges read so far (for tests and stats)
+	carry     int // the page the last range's shard had grown to
 	err       error
 }
 
@@ -211,6 +212,10 @@ func (c *cursor) fill(ctx context.Context) error {
 			c.done = true
 			break
 		}
+		c.carry = 0
+		if len(c.shards) == 1 {
+			c.carry = c.shards[0].pageSize
+		}
 		c.from, c.exclusive, c.started, c.shards = c.end, false, false, nil
 	}
 	return nil
@@ -223,7 +228,8 @@ func (c *cursor) startRange(ctx context.Context) error {
 		c.done = true // every key left is under a skipped prefix
 		return nil
 	}
-	if c.skipTo > c.from {
+	skipped := c.skipTo > c.from
+	if skipped {
 		c.from, c.exclusive = c.skipTo, false
 	}
 	m, err := c.s.ranges(ctx, c.b)
@@ -238,6 +244,18 @@ func (c *cursor) startRange(ctx context.Context) error {
 	}
 	shards := partShards(c.b, r.read)
 	page, grow := c.pageSizes(len(shards))
+	if len(shards) == 1 && c.carry > page {
+		// A listing that went on past a range's end goes on with the
+		// page it had grown to (capped after a skip, as in SkipPrefix),
+		// not with a first page again: a delimiter listing whose common
+		// prefixes end in other ranges reads the keys after them in as
+		// few queries as in one range.
+		if skipped {
+			page = max(page, min(c.carry, skipPage))
+		} else {
+			page = c.carry
+		}
+	}
 	c.shards = c.shards[:0]
 	for _, sh := range shards {
 		c.shards = append(c.shards, &shardIter{shard: sh, from: c.from, exclusive: c.exclusive, upper: upper, pageSize: page, grow: grow})

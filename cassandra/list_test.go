@@ -186,3 +186,45 @@ func TestListShardCounts(t *testing.T) {
 		})
 	}
 }
+
+// A delimiter listing that goes on past a range's end keeps the page it
+// had grown to: the keys after a common prefix, over several ranges, take
+// about one query a range, not a small first page again in each.
+func TestListDelimiterAcrossRanges(t *testing.T) {
+	t.Parallel()
+	counter := &listingCounter{}
+	s := newStore(t, func(c *Config) {
+		quickSplittingConfig(c)
+		c.ListingPartRows = 400
+		c.observer = counter
+	})
+	ctx := context.Background()
+	mustCreateBucket(t, s, "wide")
+	var keys []string
+	for i := range 200 {
+		keys = append(keys, fmt.Sprintf("a/%03d", i))
+	}
+	for i := range 1200 {
+		keys = append(keys, fmt.Sprintf("k%04d", i))
+	}
+	putKeys(t, s, "wide", keys)
+	runListingWorker(t, "wide", s)
+	m := mapOf(t, s, "wide")
+	if len(m.ranges) < 5 {
+		t.Fatalf("%d ranges, want 5 or more", len(m.ranges))
+	}
+	counter.queries.Store(0)
+	counter.rows.Store(0)
+	res, err := s.ListObjects(ctx, store.ListInput{Bucket: "wide", Delimiter: "/", MaxKeys: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.CommonPrefixes) != 1 || len(res.Objects) != 999 || res.Objects[998].Key != "k0998" {
+		t.Fatalf("got %d prefixes, %d objects", len(res.CommonPrefixes), len(res.Objects))
+	}
+	q := counter.queries.Load()
+	t.Logf("%d ranges: %d listing queries, %d rows", len(m.ranges), q, counter.rows.Load())
+	if limit := int64(len(m.ranges)) + 4; q > limit {
+		t.Errorf("%d listing queries over %d ranges, want at most %d", q, len(m.ranges), limit)
+	}
+}
