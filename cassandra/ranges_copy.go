@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 )
@@ -18,36 +20,55 @@ const copyRowsPerBatch = 50
 // deleted since (both parts get every write now) keeps the newer state.
 // Rows written ListingSettle after step 1 or later are not copied: every
 // frontend wrote them to both parts (the settle is longer than the map's
-// TTL, and a row's write timestamp is never later than its write). After
-// each interval it records where the copy stands (copy_gen, copy_next),
-// and a copy of the same gen resumes there. It returns the number of rows
-// copied.
+// TTL, and a row's write timestamp is never later than its write). It
+// copies listingParallel intervals at once and records where the copy
+// stands (copy_gen, copy_next: the end of the intervals done in key
+// order), and a copy of the same gen resumes there. It returns the
+// number of rows copied.
 func (s *Store) copyMoving(ctx context.Context, b bucketInfo, m *rangeMap) (int, error) {
 	resume, err := s.copyResume(ctx, b, m.gen)
 	if err != nil {
 		return 0, err
 	}
-	n := 0
 	dual := m.changed.Add(s.cfg.ListingSettle).UnixMicro() // rows from then on are in both parts
-	for i, r := range m.ranges {
-		if len(r.writes) != 2 || r.read != r.writes[0] || (resume != nil && r.start < *resume) {
-			continue
-		}
-		for _, sh := range partShards(b, r.read) {
-			c, err := s.copyInterval(ctx, b, sh, r.writes[1], r.start, r.end, dual)
-			n += c
-			if err != nil {
-				return n, err
-			}
-		}
-		if i+1 < len(m.ranges) {
-			err := s.exec(ctx, `UPDATE listing_ranges SET copy_gen = ?, copy_next = ? WHERE bucket_id = ?`, m.gen, []byte(r.end), b.id)
-			if err != nil {
-				return n, fmt.Errorf("save listing copy position of %q: %w", b.name, err)
-			}
+	var todo []listRange
+	for _, r := range m.ranges {
+		if len(r.writes) == 2 && r.read == r.writes[0] && (resume == nil || r.start >= *resume) {
+			todo = append(todo, r)
 		}
 	}
-	return n, nil
+	var (
+		n    atomic.Int64
+		mu   sync.Mutex
+		done = make([]bool, len(todo))
+		next int // todo[:next] are all copied
+	)
+	err = parallel(ctx, len(todo), listingParallel, func(ctx context.Context, i int) error {
+		r := todo[i]
+		for _, sh := range partShards(b, r.read) {
+			c, err := s.copyInterval(ctx, b, sh, r.writes[1], r.start, r.end, dual)
+			n.Add(int64(c))
+			if err != nil {
+				return err
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		done[i] = true
+		was := next
+		for next < len(todo) && done[next] {
+			next++
+		}
+		if next == was || todo[next-1].end == "" {
+			return nil // nothing new in order, or the last range: nothing after it
+		}
+		err := s.exec(ctx, `UPDATE listing_ranges SET copy_gen = ?, copy_next = ? WHERE bucket_id = ?`, m.gen, []byte(todo[next-1].end), b.id)
+		if err != nil {
+			return fmt.Errorf("save listing copy position of %q: %w", b.name, err)
+		}
+		return nil
+	})
+	return int(n.Load()), err
 }
 
 // copyResume returns where a copy of b's map at gen stopped, nil for none.

@@ -13,6 +13,12 @@ import (
 // frontend at a time counts, splits and moves listing ranges.
 const ListingLease = "listing"
 
+// listingParallel is how many ranges the listing worker counts, and how
+// many intervals a move's copy copies, at once: counting a bucket's ranges
+// and copying them for its first splits take most of a move's time, and
+// one at a time waits on every round trip.
+const listingParallel = 4
+
 // listingRowBytes is what a listing row costs besides its key: the
 // columns' values (version, inode, size, block size, ETag, modified,
 // owner, parts) and their cell overheads, roughly.
@@ -256,39 +262,57 @@ func (s *Store) planMoves(ctx context.Context, b bucketInfo, m *rangeMap, act ac
 		return nil, err
 	}
 	every := s.countEvery()
-	var groups []moveGroup
+	var due []int // ranges that took a quarter of the bound in writes since their last count
 	for i, r := range m.ranges {
-		if r.moving() || act.since(r.read) < every {
-			continue
+		if !r.moving() && act.since(r.read) >= every {
+			due = append(due, i)
 		}
+	}
+	type count struct {
+		cuts        []string
+		rows, bytes int64
+		writes      int64
+	}
+	counts := make([]count, len(due))
+	err = parallel(ctx, len(due), listingParallel, func(ctx context.Context, k int) error {
+		r := m.ranges[due[k]]
 		w := act.total[r.read]
 		cuts, rows, bytes, err := s.countRange(ctx, b, r)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		st.Counted++
-		st.Largest = max(st.Largest, rows)
+		counts[k] = count{cuts: cuts, rows: rows, bytes: bytes, writes: w}
 		err = s.exec(ctx, `INSERT INTO listing_checked (bucket_id, part, writes, row_count, byte_count, checked) VALUES (?, ?, ?, ?, ?, ?)`,
 			b.id, r.read, w, rows, bytes, time.Now())
 		if err != nil {
-			return nil, fmt.Errorf("record listing count of %q part %d: %w", b.name, r.read, err)
+			return fmt.Errorf("record listing count of %q part %d: %w", b.name, r.read, err)
 		}
 		// The writes seen are accounted for by the count (later ones
 		// are not). Plain writes of a cell no conditional batch writes.
 		err = s.exec(ctx, `UPDATE listing_ranges SET counted[?] = ? WHERE bucket_id = ?`, r.read, w, b.id)
 		if err != nil {
-			return nil, fmt.Errorf("record listing count of %q part %d: %w", b.name, r.read, err)
+			return fmt.Errorf("record listing count of %q part %d: %w", b.name, r.read, err)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var groups []moveGroup
+	for k, i := range due {
+		r, c := m.ranges[i], counts[k]
+		st.Counted++
+		st.Largest = max(st.Largest, c.rows)
 		// Split before the bound: up to every more rows may come before
 		// the next count.
-		if len(cuts) > 0 && (rows > int64(s.cfg.ListingPartRows)-every || bytes > s.cfg.ListingPartBytes*3/4) {
-			groups = append(groups, moveGroup{first: i, last: i, cuts: cuts})
+		if len(c.cuts) > 0 && (c.rows > int64(s.cfg.ListingPartRows)-every || c.bytes > s.cfg.ListingPartBytes*3/4) {
+			groups = append(groups, moveGroup{first: i, last: i, cuts: c.cuts})
 		}
-		checked[r.read] = partCheck{rows: rows, bytes: bytes}
+		checked[r.read] = partCheck{rows: c.rows, bytes: c.bytes}
 		if act.counted == nil {
 			act.counted = map[int]int64{}
 		}
-		act.counted[r.read] = w
+		act.counted[r.read] = c.writes
 	}
 	return append(groups, s.planMerges(m, groups, act, checked)...), nil
 }
