@@ -83,7 +83,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, in store.CompleteIn
 	}
 	// From here on the parts cannot change under us (UploadPart refuses a
 	// closed upload; a part landing anyway is not in this read, and the
-	// sweeper reclaims it, see doc.go). Re-read and check again.
+	// sweeper reclaims it, see doc_gc.go). Re-read and check again.
 	obj, attempted, err := s.completeLocked(ctx, b, in, rec, &row, intent, cond)
 	if err != nil && !attempted {
 		// Nothing visible: the upload opens again, the manifest rows (if

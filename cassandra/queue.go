@@ -25,7 +25,7 @@ const (
 	// kindPartUpload: a part upload's intent (upload, part, version);
 	// kindPartGarbage: a replaced part. Their blocks go once neither the
 	// open upload's parts rows nor the completed upload's manifest refer
-	// to them (see doc.go).
+	// to them (see doc_gc.go).
 	kindPartUpload  entryKind = 3
 	kindPartGarbage entryKind = 4
 	// kindExpire: an upload's end of life, MultipartMaxAge after its

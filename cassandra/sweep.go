@@ -38,7 +38,7 @@ type sweep struct {
 }
 
 // Sweep makes one pass over the GC queue: every entry due by now is
-// handled (see doc.go) and removed; queue partitions of slots entirely in
+// handled (see doc_gc.go) and removed; queue partitions of slots entirely in
 // the past are deleted whole and the low watermark moves past them. It is
 // idempotent and safe to run from several processes at once.
 func (s *Store) Sweep(ctx context.Context) (SweepStats, error) {

@@ -8,7 +8,7 @@ import (
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 )
 
-// The sweeper's multipart rules; doc.go states them and why they are
+// The sweeper's multipart rules; doc_gc.go states them and why they are
 // safe. The upload row decides who owns a part's blocks: the upload's
 // parts rows while it is open, its manifest once it is done, nobody once
 // it is aborted or gone.
