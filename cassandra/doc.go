@@ -78,7 +78,9 @@
 // quarter of the bound was written to it since the last count, and splits
 // it, at sampled keys, into ranges of about half the bound when it holds
 // more than three quarters of it (ListingPartRows, ListingPartBytes); it
-// moves a bucket still in hash shards to ranges the same way. A move takes
+// moves a bucket still in hash shards to ranges the same way. A move's new
+// ranges are counted once it is done (rows written between a count and the
+// move's first step reach them through the copy, not as writes). A move takes
 // three steps, each one conditional batch fenced by gen and ListingSettle
 // after the last (longer than the TTL plus a write's longest flight, so no
 // two frontends act on maps more than one step apart): dual (read the old

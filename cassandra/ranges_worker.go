@@ -262,9 +262,15 @@ func (s *Store) planMoves(ctx context.Context, b bucketInfo, m *rangeMap, act ac
 		return nil, err
 	}
 	every := s.countEvery()
-	var due []int // ranges that took a quarter of the bound in writes since their last count
+	// Due for a count: ranges that took a quarter of the bound in writes
+	// since their last count, and ranges never counted. A move's new
+	// ranges are counted once it is done: rows written to the old part
+	// between its count and the move's first step reach them through
+	// the copy, never as writes to their part.
+	var due []int
 	for i, r := range m.ranges {
-		if !r.moving() && act.since(r.read) >= every {
+		_, counted := checked[r.read]
+		if !r.moving() && (act.since(r.read) >= every || !counted) {
 			due = append(due, i)
 		}
 	}
