@@ -228,3 +228,41 @@ func TestListDelimiterAcrossRanges(t *testing.T) {
 		t.Errorf("%d listing queries over %d ranges, want at most %d", q, len(m.ranges), limit)
 	}
 }
+
+// Common prefixes larger than a range: each costs one query of at most
+// skipPage rows, wherever the ranges' ends fall (as in one range: a
+// listing of a bucket of many ranges reads what it would in one).
+func TestListDelimiterLargePrefixes(t *testing.T) {
+	t.Parallel()
+	counter := &listingCounter{}
+	s := newStore(t, func(c *Config) {
+		quickSplittingConfig(c)
+		c.ListingPartRows = 400
+		c.observer = counter
+	})
+	ctx := context.Background()
+	mustCreateBucket(t, s, "dirs")
+	var keys []string
+	for d := range 8 {
+		for i := range 300 {
+			keys = append(keys, fmt.Sprintf("big/d%d/k%03d", d, i))
+		}
+	}
+	putKeys(t, s, "dirs", keys)
+	runListingWorker(t, "dirs", s)
+	m := mapOf(t, s, "dirs")
+	counter.queries.Store(0)
+	counter.rows.Store(0)
+	res, err := s.ListObjects(ctx, store.ListInput{Bucket: "dirs", Prefix: "big/", Delimiter: "/", MaxKeys: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.CommonPrefixes) != 8 || len(res.Objects) != 0 {
+		t.Fatalf("got %d prefixes, %d objects", len(res.CommonPrefixes), len(res.Objects))
+	}
+	q, rows := counter.queries.Load(), counter.rows.Load()
+	t.Logf("%d ranges: %d listing queries, %d rows", len(m.ranges), q, rows)
+	if q > 8+int64(len(m.ranges)) || rows > 8*skipPage {
+		t.Errorf("%d listing queries, %d rows for 8 prefixes over %d ranges", q, rows, len(m.ranges))
+	}
+}
