@@ -31,7 +31,8 @@ const checksumRoom = 3*cellOverhead + len("CRC64NVME") + len("FULL_OBJECT") + 44
 // yet: room for the largest when withSum), its listing rows (two while
 // the key's range moves: listingRows) and queue entry.
 func inlineBatchBytes(b bucketInfo, key string, row versionRow, e *gcEntry, size int64, withSum bool, listingRows int) int {
-	n := rowBytes(row.values(), 0, 1) + int(size) + cellOverhead
+	n := rowBytes(row.values(), 0, 1) + int(size) + cellOverhead // the bytes
+	n += 4 + cellOverhead                                        // their CRC (set once they are in)
 	if withSum {
 		n += checksumRoom
 	}

@@ -323,7 +323,9 @@
 //
 // An object of at most InlineSize bytes (4 KiB by default) has no blocks:
 // its bytes are the data column of its version row, whose block_size is
-// 0. Its MD5 (the ETag) is checked on every read instead of a block CRC.
+// 0. The CRC-32C of the bytes as stored (data_crc, schema 0016) is checked
+// on every read, as a block's is; versions written before have their MD5
+// (the ETag) checked instead.
 // An unconditional PUT reads the body (and verifies MD5 and checksums)
 // first, then sends one logged batch at the version's timestamp: the
 // version row, the listing row and the version's queue entry (kind

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -149,27 +150,54 @@ func TestInlineOverwrites(t *testing.T) {
 	}
 }
 
-// TestInlineCorruptionDetected: inline bytes are checked against their
-// MD5 on every read.
+// TestInlineCorruptionDetected: inline bytes are checked on every read,
+// against their CRC-32C, or their MD5 for a version written before the
+// CRC column (schema 0016).
 func TestInlineCorruptionDetected(t *testing.T) {
 	s := newStore(t)
+	ctx := context.Background()
 	mustCreateBucket(t, s, "cor")
-	obj := mustPut(t, s, "cor", "k", []byte("hello inline world"))
-	b, err := s.bucket(context.Background(), "cor")
+	b, err := s.bucket(ctx, "cor")
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := obj.Ref.(ref).version
-	if err := s.exec(context.Background(), `UPDATE versions SET data = ? WHERE bucket_id = ? AND key = ? AND version = ?`,
-		[]byte("hello inline wxrld"), b.id, []byte("k"), v); err != nil {
-		t.Fatal(err)
-	}
-	head, err := s.HeadObject(context.Background(), "cor", "k")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ReadObject(context.Background(), head, 0, -1); !errors.Is(err, store.ErrCorrupt) {
-		t.Fatalf("read of altered inline bytes: %v, want ErrCorrupt", err)
+	for _, legacy := range []bool{false, true} {
+		key := fmt.Sprintf("k-%t", legacy)
+		obj := mustPut(t, s, "cor", key, []byte("hello inline world"))
+		v := obj.Ref.(ref).version
+		if obj.Ref.(ref).dataCRC == nil {
+			t.Fatal("inline PUT wrote no CRC")
+		}
+		if legacy {
+			if err := s.exec(ctx, `UPDATE versions SET data_crc = null WHERE bucket_id = ? AND key = ? AND version = ?`,
+				b.id, []byte(key), v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		read := func() error {
+			head, err := s.HeadObject(ctx, "cor", key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := head.Ref.(ref).dataCRC == nil; got != legacy {
+				t.Fatalf("legacy %t: row without a CRC: %t", legacy, got)
+			}
+			rc, err := s.ReadObject(ctx, head, 0, -1)
+			if err == nil {
+				rc.Close()
+			}
+			return err
+		}
+		if err := read(); err != nil {
+			t.Fatalf("legacy %t: read of sound bytes: %v", legacy, err)
+		}
+		if err := s.exec(ctx, `UPDATE versions SET data = ? WHERE bucket_id = ? AND key = ? AND version = ?`,
+			[]byte("hello inline wxrld"), b.id, []byte(key), v); err != nil {
+			t.Fatal(err)
+		}
+		if err := read(); !errors.Is(err, store.ErrCorrupt) {
+			t.Fatalf("legacy %t: read of altered inline bytes: %v, want ErrCorrupt", legacy, err)
+		}
 	}
 }
 

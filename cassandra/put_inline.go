@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"time"
 
@@ -72,6 +73,8 @@ func (s *Store) storeInline(ctx context.Context, b bucketInfo, in store.PutInput
 		}
 		row.data = codec.seal(inlineIdx, row.data)
 	}
+	crc := int32(crc32.Checksum(row.data, castagnoli))
+	row.dataCRC = &crc
 	row.etag = hex.EncodeToString(store.ETagDigest(row.sse, sum[:]))
 	// The version is taken once the body is in, so that of two PUTs of
 	// the key the one that completes last is the newer (a slow client's
@@ -122,13 +125,19 @@ func readSmall(in store.PutInput) ([]byte, error) {
 }
 
 // readInline serves bytes [off, end) of an inline version after checking
-// that its stored bytes still match their length and ETag, and opening
-// them with codec. The ETag is store.ETagDigest of the plain bytes' MD5;
-// sealed versions written before that rule have the MD5 of their stored
-// bytes, which is accepted too.
+// that its stored bytes still match their length and checksum, and
+// opening them with codec. The checksum is the CRC-32C of the stored
+// bytes; a version written before it (schema 0016) is checked by its
+// ETag: store.ETagDigest of the plain bytes' MD5, or for sealed versions
+// written before that rule the MD5 of their stored bytes.
 func readInline(key string, r ref, codec blockCodec, off, end int64) (io.ReadCloser, error) {
 	if int64(len(r.data)) != r.size+int64(codec.overhead()) {
 		return nil, fmt.Errorf("read %q: inline version %s holds %d bytes, want %d: %w", key, r.version, len(r.data), r.size, store.ErrCorrupt)
+	}
+	if r.dataCRC != nil {
+		if got := int32(crc32.Checksum(r.data, castagnoli)); got != *r.dataCRC {
+			return nil, fmt.Errorf("read %q: inline version %s: crc %08x, want %08x: %w", key, r.version, uint32(got), uint32(*r.dataCRC), store.ErrCorrupt)
+		}
 	}
 	plain := r.data
 	if codec.overhead() > 0 {
@@ -138,11 +147,13 @@ func readInline(key string, r ref, codec blockCodec, off, end int64) (io.ReadClo
 			return nil, fmt.Errorf("read %q: inline version %s: %w", key, r.version, err)
 		}
 	}
-	sum := md5.Sum(plain)
-	if hex.EncodeToString(store.ETagDigest(r.sse, sum[:])) != r.etag {
-		stored := md5.Sum(r.data)
-		if codec.overhead() == 0 || hex.EncodeToString(stored[:]) != r.etag {
-			return nil, fmt.Errorf("read %q: inline version %s: md5 %x, etag %s: %w", key, r.version, sum, r.etag, store.ErrCorrupt)
+	if r.dataCRC == nil {
+		sum := md5.Sum(plain)
+		if hex.EncodeToString(store.ETagDigest(r.sse, sum[:])) != r.etag {
+			stored := md5.Sum(r.data)
+			if codec.overhead() == 0 || hex.EncodeToString(stored[:]) != r.etag {
+				return nil, fmt.Errorf("read %q: inline version %s: md5 %x, etag %s: %w", key, r.version, sum, r.etag, store.ErrCorrupt)
+			}
 		}
 	}
 	return io.NopCloser(bytes.NewReader(plain[off:end])), nil

@@ -126,10 +126,11 @@ func isMD5Hex(s string) bool {
 }
 
 // inline checks an inline version's bytes (read at the store's
-// consistency with its row): their length and, for a plain object, their
-// MD5 (its ETag). An encrypted inline value is checked for its length
-// only: its ETag is the MD5 of the plain bytes for SSE-S3, of the stored
-// ones otherwise, and the row does not say which without the key ring.
+// consistency with its row): their length, their CRC-32C when the row has
+// one and, for a plain object, their MD5 (its ETag). An encrypted inline
+// value's MD5 is not checked: its ETag is the MD5 of the plain bytes for
+// SSE-S3, of the stored ones otherwise, and the row does not say which
+// without the key ring.
 func (sc *scrubber) inline(oc *objectCheck, r versionRow) {
 	if r.size == 0 {
 		return
@@ -139,6 +140,13 @@ func (sc *scrubber) inline(oc *objectCheck, r versionRow) {
 		oc.damaged = true
 		oc.problem("inline bytes: %d, want %d", len(r.data), want)
 		return
+	}
+	if r.dataCRC != nil {
+		if got := int32(crc32.Checksum(r.data, castagnoli)); got != *r.dataCRC {
+			oc.damaged = true
+			oc.problem("inline bytes: crc %08x, want %08x", uint32(got), uint32(*r.dataCRC))
+			return
+		}
 	}
 	sum := md5.Sum(r.data)
 	if got := hex.EncodeToString(sum[:]); got != r.etag && r.sse == "" {

@@ -53,6 +53,9 @@ type versionRow struct {
 	// sse is the version's SSE-C record (store.NewSSERecord; schema
 	// 0011): its blocks, or inline bytes, are sealed (codec.go).
 	sse string
+	// dataCRC is the CRC-32C of data as stored (schema 0016); nil for
+	// an inline version written before, checked by its ETag instead.
+	dataCRC *int32
 }
 
 // versionBaseCols are the columns a version's row is written with, but
@@ -62,18 +65,18 @@ type versionRow struct {
 const (
 	versionBaseCols = `version, inode, size, block_size, etag, owner, created,
 	content_type, content_encoding, content_disposition, content_language, cache_control, expires, user_meta,
-	checksum_algorithm, checksum_type, checksum, parts, upload_id, acl, tags, versioned, marker, lock, sse`
+	checksum_algorithm, checksum_type, checksum, parts, upload_id, acl, tags, versioned, marker, lock, sse, data_crc`
 	versionCols       = versionBaseCols + `, acls, tag_sets, retentions, legal_holds`
 	versionDataCols   = versionCols + `, data`
 	versionInsertCols = versionBaseCols + `, data`
-	versionMarks      = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+	versionMarks      = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 )
 
 func (r *versionRow) dest() []any {
 	return []any{&r.version, &r.inode, &r.size, &r.blockSize, &r.etag, &r.owner, &r.created,
 		&r.meta.ContentType, &r.meta.ContentEncoding, &r.meta.ContentDisposition, &r.meta.ContentLanguage,
 		&r.meta.CacheControl, &r.meta.Expires, &r.meta.User,
-		&r.checksum.Algorithm, &r.checksum.Type, &r.checksum.Value, &r.parts, &r.uploadID, &r.acl, &r.tags, &r.versioned, &r.marker, &r.lock, &r.sse,
+		&r.checksum.Algorithm, &r.checksum.Type, &r.checksum.Value, &r.parts, &r.uploadID, &r.acl, &r.tags, &r.versioned, &r.marker, &r.lock, &r.sse, &r.dataCRC,
 		&r.acls, &r.tagSets, &r.retentions, &r.legalHolds}
 }
 
@@ -129,9 +132,12 @@ func (r *versionRow) values() []any {
 	if len(m.User) > 0 {
 		user = m.User
 	}
-	var data any = gocql.UnsetValue
+	var data, crc any = gocql.UnsetValue, gocql.UnsetValue
 	if len(r.data) > 0 {
 		data = r.data
+	}
+	if r.dataCRC != nil {
+		crc = *r.dataCRC
 	}
 	// Version rows are never overwritten with other values, so empty
 	// columns are left unset: no null cells (tombstones), a smaller row.
@@ -139,7 +145,7 @@ func (r *versionRow) values() []any {
 		m.ContentType, orUnset(m.ContentEncoding), orUnset(m.ContentDisposition), orUnset(m.ContentLanguage),
 		orUnset(m.CacheControl), orUnset(m.Expires), user,
 		orUnset(r.checksum.Algorithm), orUnset(r.checksum.Type), orUnset(r.checksum.Value), orUnset(r.parts), upload,
-		orUnset(r.acl), orUnset(r.tags), orUnset(r.versioned), orUnset(r.marker), orUnset(r.lock), orUnset(r.sse), data}
+		orUnset(r.acl), orUnset(r.tags), orUnset(r.versioned), orUnset(r.marker), orUnset(r.lock), orUnset(r.sse), crc, data}
 }
 
 // orUnset binds v, or leaves its column unwritten when v is the zero value
@@ -170,7 +176,7 @@ func (r versionRow) blocks() int {
 
 func (r versionRow) ref() ref {
 	return ref{version: r.version, inode: r.inode, blockSize: r.blockSize, size: r.size, parts: r.parts,
-		etag: r.etag, data: r.data, sse: r.sse, chain: r.isChain()}
+		etag: r.etag, data: r.data, dataCRC: r.dataCRC, sse: r.sse, chain: r.isChain()}
 }
 
 // s3ID is the version's id as S3 shows it.
@@ -203,9 +209,11 @@ type ref struct {
 	blockSize int
 	size      int64
 	parts     int // > 0: inode is a manifest of this many parts
-	// An inline version (blockSize 0, parts 0): its bytes and their MD5.
-	etag string
-	data []byte
+	// An inline version (blockSize 0, parts 0): its bytes, their MD5
+	// and the CRC-32C of the bytes as stored (nil before schema 0016).
+	etag    string
+	data    []byte
+	dataCRC *int32
 	// sse is the version's SSE-C record: reading needs the key.
 	sse string
 	// chain: inode is an appendable object's chain, parts the segments

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// CPUAB is PUT at one size and concurrency through two amphora binaries
+// CPUAB is PUT (or GET, -cpu-ab-op) at one size and concurrency through two amphora binaries
 // (-cpu-ab A: the baseline; the run's own binary is B), each on a server
 // of its own on the same keyspace, in the order A, B, B, A (repeated with
 // -cpu-ab-rounds) after an unmeasured run of each. Besides the throughput
@@ -20,6 +20,7 @@ import (
 // /proc/<pid>/stat: the frontend's CPU per stored byte, which on a machine
 // shared with the node is taken from the node.
 type CPUAB struct {
+	Op        string    `json:"op"` // PUT, or GET of keys stored before the runs
 	Size      int64     `json:"size"`
 	SizeLabel string    `json:"size_label"`
 	Conc      int       `json:"concurrency"`
@@ -27,7 +28,7 @@ type CPUAB struct {
 	B         []CPURun  `json:"b"`
 	AMBps     float64   `json:"a_mb_per_s"`       // mean of A
 	BMBps     float64   `json:"b_mb_per_s"`       // mean of B
-	ACPUPerG  float64   `json:"a_cpu_s_per_gib"`  // A's CPU seconds over its GiB stored
+	ACPUPerG  float64   `json:"a_cpu_s_per_gib"`  // A's CPU seconds over its GiB stored (or served)
 	BCPUPerG  float64   `json:"b_cpu_s_per_gib"`  // the same for B
 	Through   float64   `json:"ratio_throughput"` // BMBps / AMBps
 	CPU       float64   `json:"ratio_cpu"`        // BCPUPerG / ACPUPerG
@@ -99,7 +100,25 @@ func runCPUAB(ctx context.Context, o options, e *env) ([]CPUAB, error) {
 					return size, c.put(ctx, bucket, key, size, e.raw.pattern)
 				}
 			}
-			ab := CPUAB{Size: size, SizeLabel: label, Conc: conc}
+			if o.cpuABOp == "GET" {
+				// Keys stored once (up to 256 MiB of them), then read in
+				// turn by either side.
+				keys := int64(min(max((256<<20)/size, 8), 1000))
+				prefix := fmt.Sprintf("cpu-get/%s/c%d/", label, conc)
+				for i := range keys {
+					if err := e.s3.put(ctx, bucket, fmt.Sprintf("%s%08d", prefix, i), size, e.raw.pattern); err != nil {
+						return out, fmt.Errorf("store keys to GET: %w", err)
+					}
+				}
+				put = func(c *s3client) opFunc {
+					return func(ctx context.Context, _, _ int) (int64, error) {
+						buf := make([]byte, 32<<10)
+						key := fmt.Sprintf("%s%08d", prefix, seq.Add(1)%keys)
+						return size, c.get(ctx, bucket, key, size, buf)
+					}
+				}
+			}
+			ab := CPUAB{Op: o.cpuABOp, Size: size, SizeLabel: label, Conc: conc}
 			for _, b := range []bool{false, true} { // unmeasured: both paths warm
 				measure(ctx, conc, o.duration, 0, put(clients[b]))
 			}
@@ -117,11 +136,11 @@ func runCPUAB(ctx context.Context, o options, e *env) ([]CPUAB, error) {
 				if err != nil {
 					return out, err
 				}
-				c.Op, c.Size, c.SizeLabel = "PUT", size, label
+				c.Op, c.Size, c.SizeLabel = o.cpuABOp, size, label
 				r := CPURun{Cell: c, CPUSeconds: (c1 - c0).Seconds()}
 				side := map[bool]string{false: "A", true: "B"}[b]
-				logf("PUT  %7s c=%-3d %s %6d ops %8.1f MB/s p50 %6.2f ms  cpu %.2f s, %.3f s/GiB%s",
-					label, conc, side, c.Ops, c.MBPerSec, c.P50Ms, r.CPUSeconds, cpuPerGiB([]CPURun{r}), errNote(c))
+				logf("%-4s %7s c=%-3d %s %6d ops %8.1f MB/s p50 %6.2f ms  cpu %.2f s, %.3f s/GiB%s",
+					o.cpuABOp, label, conc, side, c.Ops, c.MBPerSec, c.P50Ms, r.CPUSeconds, cpuPerGiB([]CPURun{r}), errNote(c))
 				if b {
 					ab.B = append(ab.B, r)
 				} else {
@@ -143,8 +162,8 @@ func runCPUAB(ctx context.Context, o options, e *env) ([]CPUAB, error) {
 					ab.PairMBps = append(ab.PairMBps, ab.B[i].MBPerSec/ab.A[i].MBPerSec)
 				}
 			}
-			logf("PUT  %7s c=%-3d B / A: CPU per GiB %.3f (pairs %s), throughput %.3f (pairs %s)",
-				label, conc, ab.CPU, spread(ab.PairCPU), ab.Through, spread(ab.PairMBps))
+			logf("%-4s %7s c=%-3d B / A: CPU per GiB %.3f (pairs %s), throughput %.3f (pairs %s)",
+				o.cpuABOp, label, conc, ab.CPU, spread(ab.PairCPU), ab.Through, spread(ab.PairMBps))
 			out = append(out, ab)
 		}
 	}
@@ -189,7 +208,7 @@ func printCPUAB(w io.Writer, abs []CPUAB) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "\ncpu a/b\tsize\tconc\tA MB/s\tB MB/s\tB / A\tpairs\tA cpu s/GiB\tB cpu s/GiB\tB / A\tpairs\t")
 	for _, a := range abs {
-		fmt.Fprintf(tw, "PUT\t%s\t%d\t%.1f\t%.1f\t%.3f\t%s\t%.3f\t%.3f\t%.3f\t%s\t\n", a.SizeLabel, a.Conc,
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.1f\t%.3f\t%s\t%.3f\t%.3f\t%.3f\t%s\t\n", a.Op, a.SizeLabel, a.Conc,
 			a.AMBps, a.BMBps, a.Through, spread(a.PairMBps), a.ACPUPerG, a.BCPUPerG, a.CPU, spread(a.PairCPU))
 	}
 	tw.Flush()

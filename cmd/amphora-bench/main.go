@@ -92,6 +92,7 @@ type options struct {
 	// (B): throughput and the frontend's CPU per GiB (cpu_ab.go).
 	cpuAB       string
 	cpuABRounds int
+	cpuABOp     string
 	// listScale, when > 0, runs only the listing scale mode
 	// (listing_scale.go): buckets of listScaleSmall and listScale keys,
 	// ranges split at listSplitRows, the worker awaited at most
@@ -166,6 +167,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.sseABRounds, "sse-ab-rounds", 2, "with -sse-ab: measured runs of each side per cell")
 	fs.StringVar(&o.cpuAB, "cpu-ab", "", "only compare PUT through this amphora binary (A) and the run's own (B): MB/s and the server's CPU seconds per GiB stored (runs A, B, B, A...; e.g. -sizes 1MiB,16MiB -conc 8)")
 	fs.IntVar(&o.cpuABRounds, "cpu-ab-rounds", 2, "with -cpu-ab: measured runs of each side per cell")
+	fs.StringVar(&o.cpuABOp, "cpu-ab-op", "PUT", "with -cpu-ab: PUT, or GET (of 1000 keys per cell stored first): CPU per GiB served")
 	fs.BoolVar(&o.readAB, "read-ab", false, "only compare reads two ways per size and concurrency: raw at ONE / at -consistency, GET with block_read_one on / off, GET with the block cache on / off for a working set that fits it and one 4x larger")
 	fs.IntVar(&o.readABRounds, "read-ab-rounds", 2, "with -read-ab: measured runs of each side (order A, B, B, A...)")
 	fs.IntVar(&o.readABCacheMB, "read-ab-cache-mb", 64, "with -read-ab: block_cache_mb of the cache-on server")
