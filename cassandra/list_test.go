@@ -192,14 +192,6 @@ func TestListShardCounts(t *testing.T) {
 // about one query a range, not a small first page again in each.
 func TestListDelimiterAcrossRanges(t *testing.T) {
 	t.Parallel()
-	counter := &listingCounter{}
-	s := newStore(t, func(c *Config) {
-		quickSplittingConfig(c)
-		c.ListingPartRows = 400
-		c.observer = counter
-	})
-	ctx := context.Background()
-	mustCreateBucket(t, s, "wide")
 	var keys []string
 	for i := range 200 {
 		keys = append(keys, fmt.Sprintf("a/%03d", i))
@@ -207,14 +199,11 @@ func TestListDelimiterAcrossRanges(t *testing.T) {
 	for i := range 1200 {
 		keys = append(keys, fmt.Sprintf("k%04d", i))
 	}
-	putKeys(t, s, "wide", keys)
-	runListingWorker(t, "wide", s)
-	m := mapOf(t, s, "wide")
+	s, counter, m := rangedBucket(t, "wide", keys)
 	if len(m.ranges) < 5 {
 		t.Fatalf("%d ranges, want 5 or more", len(m.ranges))
 	}
-	counter.queries.Store(0)
-	counter.rows.Store(0)
+	ctx := context.Background()
 	res, err := s.ListObjects(ctx, store.ListInput{Bucket: "wide", Delimiter: "/", MaxKeys: 1000})
 	if err != nil {
 		t.Fatal(err)
@@ -234,25 +223,14 @@ func TestListDelimiterAcrossRanges(t *testing.T) {
 // listing of a bucket of many ranges reads what it would in one).
 func TestListDelimiterLargePrefixes(t *testing.T) {
 	t.Parallel()
-	counter := &listingCounter{}
-	s := newStore(t, func(c *Config) {
-		quickSplittingConfig(c)
-		c.ListingPartRows = 400
-		c.observer = counter
-	})
-	ctx := context.Background()
-	mustCreateBucket(t, s, "dirs")
 	var keys []string
 	for d := range 8 {
 		for i := range 300 {
 			keys = append(keys, fmt.Sprintf("big/d%d/k%03d", d, i))
 		}
 	}
-	putKeys(t, s, "dirs", keys)
-	runListingWorker(t, "dirs", s)
-	m := mapOf(t, s, "dirs")
-	counter.queries.Store(0)
-	counter.rows.Store(0)
+	s, counter, m := rangedBucket(t, "dirs", keys)
+	ctx := context.Background()
 	res, err := s.ListObjects(ctx, store.ListInput{Bucket: "dirs", Prefix: "big/", Delimiter: "/", MaxKeys: 1000})
 	if err != nil {
 		t.Fatal(err)
@@ -265,4 +243,24 @@ func TestListDelimiterLargePrefixes(t *testing.T) {
 	if q > 8+int64(len(m.ranges)) || rows > 8*skipPage {
 		t.Errorf("%d listing queries, %d rows for 8 prefixes over %d ranges", q, rows, len(m.ranges))
 	}
+}
+
+// rangedBucket stores keys in a new bucket of a store whose listing
+// ranges split at 400 rows, lets the listing worker catch up, and returns
+// the store, a counter of listing queries (zeroed) and the bucket's map.
+func rangedBucket(t *testing.T, bucket string, keys []string) (*Store, *listingCounter, *rangeMap) {
+	t.Helper()
+	counter := &listingCounter{}
+	s := newStore(t, func(c *Config) {
+		quickSplittingConfig(c)
+		c.ListingPartRows = 400
+		c.observer = counter
+	})
+	mustCreateBucket(t, s, bucket)
+	putKeys(t, s, bucket, keys)
+	runListingWorker(t, bucket, s)
+	m := mapOf(t, s, bucket)
+	counter.queries.Store(0)
+	counter.rows.Store(0)
+	return s, counter, m
 }
