@@ -208,8 +208,6 @@ func (s *Store) maintainListing(ctx context.Context, b bucketInfo, st *ListingSt
 		if err != nil {
 			return err
 		}
-	}
-	if steps&stepDual != 0 {
 		st.Steps++
 	}
 	if steps&stepSwitched != 0 {
