@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"sync"
 
@@ -115,7 +114,7 @@ func (s *Store) writeBlocks(ctx context.Context, inode gocql.UUID, codec blockCo
 		wg.Add(1)
 		go func() {
 			defer func() { s.releaseSlot(); done(); wg.Done() }()
-			crc := int32(crc32.Checksum(buf.b, castagnoli))
+			crc := crc32c(buf.b)
 			err := s.exec(ctx, `INSERT INTO blocks (inode, idx, data, crc) VALUES (?, ?, ?, ?)`, inode, idx, buf.b, crc)
 			if err != nil {
 				fail(fmt.Errorf("write block %d: %w", idx, err))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/crc32"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
@@ -133,7 +132,7 @@ func checkBlock(r ref, codec blockCodec, idx int, stored []byte, crc int32) erro
 	if int64(len(stored)) != want {
 		return fmt.Errorf("%d bytes, want %d: %w", len(stored), want, store.ErrCorrupt)
 	}
-	if got := int32(crc32.Checksum(stored, castagnoli)); got != crc {
+	if got := crc32c(stored); got != crc {
 		return fmt.Errorf("crc32c %08x, stored %08x: %w", uint32(got), uint32(crc), store.ErrCorrupt)
 	}
 	return nil

@@ -17,6 +17,10 @@ import (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// crc32c is the CRC-32C of stored bytes, as blocks and inline versions
+// keep it.
+func crc32c(b []byte) int32 { return int32(crc32.Checksum(b, castagnoli)) }
+
 // PutObject stores in.Body under a new inode and version, then commits.
 // See doc.go for the steps and why each is safe to interrupt.
 func (s *Store) PutObject(ctx context.Context, in store.PutInput) (store.Object, error) {

@@ -6,7 +6,6 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"time"
 
@@ -73,7 +72,7 @@ func (s *Store) storeInline(ctx context.Context, b bucketInfo, in store.PutInput
 		}
 		row.data = codec.seal(inlineIdx, row.data)
 	}
-	crc := int32(crc32.Checksum(row.data, castagnoli))
+	crc := crc32c(row.data)
 	row.dataCRC = &crc
 	row.etag = hex.EncodeToString(store.ETagDigest(row.sse, sum[:]))
 	// The version is taken once the body is in, so that of two PUTs of
@@ -135,7 +134,7 @@ func readInline(key string, r ref, codec blockCodec, off, end int64) (io.ReadClo
 		return nil, fmt.Errorf("read %q: inline version %s holds %d bytes, want %d: %w", key, r.version, len(r.data), r.size, store.ErrCorrupt)
 	}
 	if r.dataCRC != nil {
-		if got := int32(crc32.Checksum(r.data, castagnoli)); got != *r.dataCRC {
+		if got := crc32c(r.data); got != *r.dataCRC {
 			return nil, fmt.Errorf("read %q: inline version %s: crc %08x, want %08x: %w", key, r.version, uint32(got), uint32(*r.dataCRC), store.ErrCorrupt)
 		}
 	}

@@ -62,9 +62,8 @@ func (s *Store) advance(ctx context.Context, b bucketInfo, m *rangeMap, groups [
 	done, deletes, retired := finishRows(m)
 	rows = append(rows, done...)
 	moving := len(groups) > 0 || moveStep(m)&stepDual != 0
-	if len(retired) == 0 {
-		retired = nil // unchanged: dropRetired emptied it
-	}
+	// retired is nil when this change retires nothing: left as
+	// dropRetired emptied it.
 	return s.commitMap(ctx, b, m, rows, deletes, next, retired, moving)
 }
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"hash/crc32"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
@@ -142,7 +141,7 @@ func (sc *scrubber) inline(oc *objectCheck, r versionRow) {
 		return
 	}
 	if r.dataCRC != nil {
-		if got := int32(crc32.Checksum(r.data, castagnoli)); got != *r.dataCRC {
+		if got := crc32c(r.data); got != *r.dataCRC {
 			oc.damaged = true
 			oc.problem("inline bytes: crc %08x, want %08x", uint32(got), uint32(*r.dataCRC))
 			return
@@ -303,7 +302,7 @@ func verifyCopy(c blockCopy, want int) error {
 	case len(c.data) != want:
 		return fmt.Errorf("%d bytes, want %d", len(c.data), want)
 	}
-	if got := int32(crc32.Checksum(c.data, castagnoli)); got != c.crc {
+	if got := crc32c(c.data); got != c.crc {
 		return fmt.Errorf("crc32c %08x, stored %08x", uint32(got), uint32(c.crc))
 	}
 	return nil

@@ -94,7 +94,7 @@ func runCPUAB(ctx context.Context, o options, e *env) ([]CPUAB, error) {
 		for _, conc := range o.concs {
 			label := sizeLabel(size)
 			var seq atomic.Int64
-			put := func(c *s3client) opFunc {
+			op := func(c *s3client) opFunc {
 				return func(ctx context.Context, _, _ int) (int64, error) {
 					key := fmt.Sprintf("cpu/%s/c%d/%08d", label, conc, seq.Add(1))
 					return size, c.put(ctx, bucket, key, size, e.raw.pattern)
@@ -110,28 +110,31 @@ func runCPUAB(ctx context.Context, o options, e *env) ([]CPUAB, error) {
 						return out, fmt.Errorf("store keys to GET: %w", err)
 					}
 				}
-				put = func(c *s3client) opFunc {
-					return func(ctx context.Context, _, _ int) (int64, error) {
-						buf := make([]byte, 32<<10)
+				bufs := make([][]byte, conc)
+				for w := range bufs {
+					bufs[w] = make([]byte, 32<<10)
+				}
+				op = func(c *s3client) opFunc {
+					return func(ctx context.Context, w, _ int) (int64, error) {
 						key := fmt.Sprintf("%s%08d", prefix, seq.Add(1)%keys)
-						return size, c.get(ctx, bucket, key, size, buf)
+						return size, c.get(ctx, bucket, key, size, bufs[w])
 					}
 				}
 			}
 			ab := CPUAB{Op: o.cpuABOp, Size: size, SizeLabel: label, Conc: conc}
 			for _, b := range []bool{false, true} { // unmeasured: both paths warm
-				measure(ctx, conc, o.duration, 0, put(clients[b]))
+				measure(ctx, conc, o.duration, 0, op(clients[b]))
 			}
 			for _, b := range metricsABOrder(o.cpuABRounds) {
-				op := put(clients[b])
+				run := op(clients[b])
 				if o.warmup > 0 {
-					measure(ctx, conc, o.warmup, warmOps(size), op)
+					measure(ctx, conc, o.warmup, warmOps(size), run)
 				}
 				c0, err := procCPU(sides[b].pid())
 				if err != nil {
 					return out, err
 				}
-				c := measureMin(ctx, conc, o.duration, minRounds*conc, 0, op)
+				c := measureMin(ctx, conc, o.duration, minRounds*conc, 0, run)
 				c1, err := procCPU(sides[b].pid())
 				if err != nil {
 					return out, err

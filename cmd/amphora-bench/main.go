@@ -232,6 +232,9 @@ func parseFlags(args []string) (options, error) {
 	if len(o.hosts) == 0 {
 		return o, fmt.Errorf("no -hosts")
 	}
+	if o.cpuABOp != "PUT" && o.cpuABOp != "GET" {
+		return o, fmt.Errorf("-cpu-ab-op %q: PUT or GET", o.cpuABOp)
+	}
 	if o.listKeys > 0 && (o.listPrefix < bigDirs || o.listPrefix > o.listKeys-1000) {
 		return o, fmt.Errorf("-list-prefix-keys %d must be in %d..%d", o.listPrefix, bigDirs, o.listKeys-1000)
 	}
