@@ -261,6 +261,9 @@ func (s *Store) UploadPart(ctx context.Context, in store.PartInput) (store.Part,
 	if err != nil {
 		return store.Part{}, err
 	}
+	if err := in.Check(rec.public()); err != nil {
+		return store.Part{}, fmt.Errorf("part %d of upload %s: %w", in.PartNumber, in.UploadID, err)
+	}
 	if err := in.ResolveManaged(ctx, rec.sse); err != nil {
 		return store.Part{}, fmt.Errorf("part %d of upload %s: %w", in.PartNumber, in.UploadID, err)
 	}

@@ -249,18 +249,23 @@ func (s *server) uploadPart(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := r.Header[hdrSSE]; ok {
 		return errInvalidArgument.withMessage("x-amz-server-side-encryption is given with CreateMultipartUpload, not UploadPart")
 	}
+	check, err := s.partLockCheck(r, ri.bucket)
+	if err != nil {
+		return err
+	}
 	managed := &partKeys{s: s}
 	part, err := s.store.UploadPart(r.Context(), store.PartInput{
-		SSE:        sse,
-		Managed:    managed.resolve,
-		Bucket:     ri.addr.Bucket,
-		Key:        ri.addr.Key,
-		UploadID:   uploadID,
-		PartNumber: n,
-		Size:       size,
-		ContentMD5: sum,
-		Body:       body,
-		Verify:     verify,
+		SSE:         sse,
+		Managed:     managed.resolve,
+		CheckUpload: check,
+		Bucket:      ri.addr.Bucket,
+		Key:         ri.addr.Key,
+		UploadID:    uploadID,
+		PartNumber:  n,
+		Size:        size,
+		ContentMD5:  sum,
+		Body:        body,
+		Verify:      verify,
 	})
 	if err != nil {
 		return uploadError(err, uploadID)

@@ -26,6 +26,7 @@ var (
 	errBucketNotLocked      = errInvalidRequest.withMessage("Bucket is missing Object Lock Configuration")
 	errInvalidBucketState   = &Error{"InvalidBucketState", http.StatusConflict, "The request is not valid with the current state of the bucket.", nil, ""}
 	errLockNeedsChecksum    = errInvalidRequest.withMessage("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters")
+	errPartNeedsChecksum    = errInvalidRequest.withMessage("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Part requests with Object Lock parameters")
 	errObjectLocked         = errAccessDenied.withMessage("Access Denied because object protected by object lock.")
 	errRetainDateInPast     = errInvalidArgument.withMessage("The retain until date must be in the future!")
 	errLockHeadersTogether  = errInvalidArgument.withMessage("x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied")
@@ -211,6 +212,31 @@ func (s *server) writeLock(r *http.Request, b store.Bucket, needSum bool) (store
 		return store.Lock{}, errLockNeedsChecksum
 	}
 	return l, nil
+}
+
+// partLockCheck is how UploadPart keeps S3's rule that a part of an
+// object that will be locked carries Content-MD5 or a checksum: a part
+// without one is refused at once in a bucket with a default retention
+// (its completion takes it), and the returned check refuses it in an
+// upload created with lock headers (the store runs it on the upload it
+// reads anyway). Nil when nothing is to check.
+func (s *server) partLockCheck(r *http.Request, b store.Bucket) (func(store.Upload) error, error) {
+	if carriesChecksum(r.Header) {
+		return nil, nil
+	}
+	c, err := b.ObjectLock()
+	if err != nil || !c.Enabled {
+		return nil, err
+	}
+	if !c.DefaultRetention(s.now()).IsZero() {
+		return nil, errPartNeedsChecksum
+	}
+	return func(u store.Upload) error {
+		if !u.Lock.IsZero() {
+			return errPartNeedsChecksum
+		}
+		return nil
+	}, nil
 }
 
 // headerLock is the lock the x-amz-object-lock-* headers of a write ask

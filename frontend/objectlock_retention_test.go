@@ -237,7 +237,7 @@ func TestObjectLockDefaultRetention(t *testing.T) {
 
 	// Multipart: the default applies at completion.
 	id := e.createUpload(t, "dflt", "mp", nil)
-	etag := e.uploadPart(t, "dflt", "mp", id, 1, []byte("part one"))
+	etag := e.lockedPart(t, "dflt", "mp", id, 1, []byte("part one"))
 	resp, body = e.signed(t, http.MethodPost, "/dflt/mp?uploadId="+id, completeBody([]string{etag}), nil)
 	wantStatus(t, resp, body, http.StatusOK)
 	mpV := resp.Header.Get("X-Amz-Version-Id")
@@ -248,7 +248,7 @@ func TestObjectLockDefaultRetention(t *testing.T) {
 	wantError(t, resp, body, http.StatusForbidden, "AccessDenied")
 	// One that named its own retention keeps it.
 	id = e.createUpload(t, "dflt", "mp-own", map[string]string{"X-Amz-Object-Lock-Mode": "COMPLIANCE", "X-Amz-Object-Lock-Retain-Until-Date": later.Format(isoMillis)})
-	etag = e.uploadPart(t, "dflt", "mp-own", id, 1, []byte("part one"))
+	etag = e.lockedPart(t, "dflt", "mp-own", id, 1, []byte("part one"))
 	resp, body = e.signed(t, http.MethodPost, "/dflt/mp-own?uploadId="+id, completeBody([]string{etag}), nil)
 	wantStatus(t, resp, body, http.StatusOK)
 	if mode, u, _ := headLock("/dflt/mp-own"); mode != "COMPLIANCE" || !u.Equal(later) {

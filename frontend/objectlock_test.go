@@ -402,7 +402,7 @@ func TestObjectLockPutHeaders(t *testing.T) {
 	wantError(t, resp, body, http.StatusBadRequest, "InvalidArgument")
 	id := e.createUpload(t, "locked", "mp", map[string]string{"X-Amz-Object-Lock-Mode": "COMPLIANCE",
 		"X-Amz-Object-Lock-Retain-Until-Date": date.Format(isoMillis), "X-Amz-Object-Lock-Legal-Hold": "ON"})
-	etag := e.uploadPart(t, "locked", "mp", id, 1, []byte("the only part"))
+	etag := e.lockedPart(t, "locked", "mp", id, 1, []byte("the only part"))
 	resp, body = e.signed(t, http.MethodPost, "/locked/mp?uploadId="+id, completeBody([]string{etag}), nil)
 	wantStatus(t, resp, body, http.StatusOK)
 	mpV := resp.Header.Get("X-Amz-Version-Id")

@@ -118,6 +118,10 @@ type PartInput struct {
 	// (ManagedSSE) and no SSE given, returns its data key: the store
 	// calls it with the upload's record before storing the part.
 	Managed func(ctx context.Context, record string) (*SSE, error)
+	// CheckUpload, when set, is called with the upload before the part is
+	// stored; its error refuses the part (the frontend's rules that hang on
+	// the upload, such as a checksum for an upload with a lock).
+	CheckUpload func(Upload) error
 }
 
 // Part is one uploaded part.
@@ -176,4 +180,13 @@ type ListUploadsResult struct {
 	CommonPrefixes                    []string
 	IsTruncated                       bool
 	NextKeyMarker, NextUploadIDMarker string
+}
+
+// Check runs in.CheckUpload, if any, on the upload the part goes to:
+// stores call it once they have read the upload, before storing a byte.
+func (in *PartInput) Check(u Upload) error {
+	if in.CheckUpload == nil {
+		return nil
+	}
+	return in.CheckUpload(u)
 }

@@ -106,6 +106,9 @@ func (s *Store) UploadPart(ctx context.Context, in store.PartInput) (store.Part,
 	if err != nil {
 		return store.Part{}, err
 	}
+	if err := in.Check(u0.info); err != nil {
+		return fail(err)
+	}
 	if err := in.ResolveManaged(ctx, u0.info.SSE); err != nil {
 		return fail(err)
 	}

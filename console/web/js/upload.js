@@ -4,6 +4,11 @@
 // CompleteMultipartUpload), cancelled with AbortMultipartUpload. Bytes
 // stream through the console into S3 (XMLHttpRequest, for its upload
 // progress events): nothing is held in memory on either side.
+//
+// In a bucket with a default retention every object written is locked,
+// and S3 then wants each PutObject and UploadPart to carry Content-MD5 or
+// a checksum: there the console sends the CRC-32 of each body, read from
+// the file a chunk at a time before the body is sent.
 
 import {s3, s3Path, xhrSend, queryString, children, xmlText, escapeXML, ApiError} from "./api.js";
 import {h, $, formatSize, toast} from "./dom.js";
@@ -23,8 +28,10 @@ export function enqueueUploads(bucket, prefix, files, done) {
   const panel = $("#uploads");
   panel.hidden = false;
   $("#uploads-clear").onclick = clearFinished;
+  const locked = defaultRetention(bucket);
   for (const {file, path} of files) {
     const item = newItem(bucket, prefix + path.replace(/^\/+/, ""), file, done);
+    item.locked = locked;
     queue.push(item);
     $("#uploads-list").append(item.row);
   }
@@ -93,8 +100,53 @@ function contentType(file) {
   return file.type || "application/octet-stream";
 }
 
+// defaultRetention resolves to whether bucket has a default retention
+// (false when it has none, or when the signed-in key may not read it: a
+// write that needed a checksum then fails with S3's message).
+async function defaultRetention(bucket) {
+  try {
+    const r = await s3("GET", bucket, "", {query: [["object-lock", null]]});
+    return children(r.xml && r.xml.documentElement, "Rule").length > 0;
+  } catch {
+    return false;
+  }
+}
+
+// checksumHeaders are the headers that give blob's CRC-32 when item goes
+// to a bucket that locks what it stores, none otherwise.
+async function checksumHeaders(item, blob) {
+  if (!(await item.locked)) return {};
+  return {"x-amz-checksum-crc32": await crc32Base64(blob)};
+}
+
+let crcTable;
+
+// crc32Base64 is the CRC-32 (IEEE) of blob, big-endian, base64, as S3's
+// x-amz-checksum-crc32 gives it. The blob is read as a stream.
+async function crc32Base64(blob) {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let crc = 0xFFFFFFFF;
+  const reader = blob.stream().getReader();
+  for (;;) {
+    const {done, value} = await reader.read();
+    if (done) break;
+    for (let i = 0; i < value.length; i++) crc = crcTable[(crc ^ value[i]) & 0xFF] ^ (crc >>> 8);
+  }
+  crc = (crc ^ 0xFFFFFFFF) >>> 0;
+  return btoa(String.fromCharCode(crc >>> 24, (crc >>> 16) & 0xFF, (crc >>> 8) & 0xFF, crc & 0xFF));
+}
+
 async function single(item) {
-  const send = xhrSend("PUT", s3Path(item.bucket, item.key), item.file, {"Content-Type": contentType(item.file)},
+  const sum = await checksumHeaders(item, item.file);
+  if (item.cancelled) throw new ApiError(0, "Aborted", "cancelled");
+  const send = xhrSend("PUT", s3Path(item.bucket, item.key), item.file, {"Content-Type": contentType(item.file), ...sum},
     loaded => progress(item, loaded));
   item.abort = send.abort;
   await send.promise;
@@ -111,7 +163,13 @@ async function multipart(item) {
     if (item.cancelled) { await abortUpload(item); throw new ApiError(0, "Aborted", "cancelled"); }
     const blob = file.slice(off, Math.min(off + partSize, file.size));
     const url = s3Path(bucket, key) + "?" + queryString([["partNumber", String(n)], ["uploadId", uploadId]]);
-    const send = xhrSend("PUT", url, blob, {}, loaded => progress(item, sent + loaded));
+    let send;
+    try {
+      send = xhrSend("PUT", url, blob, await checksumHeaders(item, blob), loaded => progress(item, sent + loaded));
+    } catch (e) {
+      await abortUpload(item);
+      throw e;
+    }
     item.abort = send.abort;
     let res;
     try {
