@@ -57,7 +57,10 @@ var errBroken = errors.New("client went away")
 // the grace period; the key never becomes visible.
 func TestGCFailedUpload(t *testing.T) {
 	t.Parallel()
-	s := newStore(t, func(c *Config) { c.noEagerCleanup = true })
+	// The checks that nothing is reclaimed early need the three failed
+	// PUTs and the first sweep to fit in one grace period: 4 s, not the
+	// tests' usual 1 s, which a loaded machine under -race overran.
+	s := newStore(t, func(c *Config) { c.noEagerCleanup = true; c.GCGrace = 4 * time.Second })
 	ctx := context.Background()
 	mustCreateBucket(t, s, "gc")
 	data := randomBytes(t, 3*testBlockSize+100)

@@ -422,6 +422,43 @@ status() {
 	fi
 }
 
+# gossip_up reports whether node log $1 shows every address in $2...
+# up: since the node last started (its "Node configuration" line), the
+# last "is now UP" or "is now DOWN" it logged of each says UP.
+gossip_up() {
+	local log=$1
+	shift
+	[ -f "$log" ] || return 1
+	awk -v peers="$*" '
+		BEGIN { n = split(peers, p, " ") }
+		/Node configuration:\[/ { split("", up) }
+		/ is now (UP|DOWN)/ { for (i = 1; i <= n; i++) if (index($0, "/" p[i] ":")) up[p[i]] = ($0 ~ / is now UP/) }
+		END { for (i = 1; i <= n; i++) if (!up[p[i]]) exit 1 }
+	' "$log"
+}
+
+# wait_gossip waits until each of the $2 nodes under folder $1 (addresses
+# from 127.0.0.$3 on) sees every other one up. A node answers CQL before
+# gossip has told it of its peers; a client connecting then would find
+# them down (QUORUM unavailable) for a few seconds.
+wait_gossip() {
+	local home=$1 count=$2 first=$3 waited=0 n m peers
+	for n in $(seq 1 "$count"); do
+		peers=""
+		for m in $(seq 1 "$count"); do
+			[ "$m" = "$n" ] || peers="$peers 127.0.0.$((first + m - 1))"
+		done
+		until gossip_up "$home/node$n/logs/system.log" $peers; do
+			if [ "$waited" -ge "$TIMEOUT" ]; then
+				die "node $n does not see every peer up after ${TIMEOUT}s (logs in $home/node$n/logs)"
+			fi
+			sleep 1
+			waited=$((waited + 1))
+		done
+	done
+	echo "cassandra.sh: every node sees its $((count - 1)) peers up (gossip settled after ${waited}s more)"
+}
+
 # ring runs this script for nodes 1..3 of a three-node ring.
 ring() {
 	local action=$1 nodes
@@ -432,8 +469,9 @@ ring() {
 		CASSANDRA_HOME_DIR=$home CASSANDRA_NODES=3 CASSANDRA_NODE=$n "$0" "$action"
 	done
 	if [ "$action" = start ]; then
-		if [ "${CASSANDRA_AUTH:-}" = 1 ]; then wait_superuser "$home" "$home"/node*/logs/system.log; fi
 		local a=$((1 + OFFSET))
+		wait_gossip "$home" 3 "$a"
+		if [ "${CASSANDRA_AUTH:-}" = 1 ]; then wait_superuser "$home" "$home"/node*/logs/system.log; fi
 		echo "cassandra.sh: ring up: hosts = [\"127.0.0.$a:$PORT\", \"127.0.0.$((a + 1)):$PORT\", \"127.0.0.$((a + 2)):$PORT\"] (SimpleSnitch datacenter: datacenter1)"
 	fi
 }
@@ -454,6 +492,7 @@ dc() {
 	done
 	if [ "$action" = start ]; then
 		local a=$((1 + OFFSET))
+		wait_gossip "$home" 4 "$a"
 		echo "cassandra.sh: datacenters up: dc1 = 127.0.0.$a:$PORT, 127.0.0.$((a + 1)):$PORT; dc2 = 127.0.0.$((a + 2)):$PORT, 127.0.0.$((a + 3)):$PORT"
 	fi
 }
