@@ -175,6 +175,8 @@ type Config struct {
 	noEagerCleanup bool
 	// minPartSize (tests) replaces store.MinPartSize when > 0.
 	minPartSize int64
+	// copyBatch (benchmarks) replaces copyRowsPerBatch when > 0.
+	copyBatch int
 }
 
 // settings is a validated Config with defaults applied.
