@@ -71,8 +71,10 @@
 // created before ranges (buckets.shards > 0), its hash shards
 // (shard = FNV-1a(key) % shards, legacyPart). Frontends cache the map and
 // take every decision of where a row goes or is read from on a map whose
-// gen they confirmed less than ListingMapTTL ago (a map unused for 10
-// minutes is dropped, and read again when needed). They count their
+// gen they confirmed less than ListingMapTTL ago (from half the TTL on, a
+// request starts that confirmation in the background and goes on with
+// the map it has; a map unused for 10 minutes is dropped, and read again
+// when needed). They count their
 // listing writes per part in listing_activity. The listing worker (one
 // frontend at a time, lease "listing") counts a range's rows only after a
 // quarter of the bound was written to it since the last count, and splits

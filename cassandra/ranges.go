@@ -100,9 +100,10 @@ type rangeCache struct {
 const rangeCacheIdle = 10 * time.Minute
 
 type rangeSlot struct {
-	mu        sync.Mutex // held while refreshing
+	mu        sync.Mutex // held while a request refreshes m
 	m         *rangeMap
 	confirmed time.Time // when the read that confirmed m's gen started
+	ahead     bool      // a refresh ahead of the TTL runs (refreshAhead)
 	used      time.Time // last slot lookup (under rangeCache.mu)
 }
 
@@ -158,30 +159,67 @@ func (c *rangeCache) forget(id gocql.UUID) {
 // wait ListingSettle (more than the TTL and a write's longest flight)
 // between two steps, so no two frontends ever act on maps more than one
 // step apart (ranges_move.go).
+//
+// A map confirmed more than half the TTL ago is still served, and the
+// first request to see it so starts its refresh in the background
+// (refreshAhead): a bucket in steady use never waits for the read of its
+// gen, nor for the read of a changed map that takes less than half the
+// TTL. Only a map past the TTL makes requests wait, one of them reading.
 func (s *Store) ranges(ctx context.Context, b bucketInfo) (*rangeMap, error) {
 	sl := s.rangeMaps.slot(b.id)
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
-	if sl.m != nil && s.cfg.ListingMapTTL > 0 && time.Since(sl.confirmed) < s.cfg.ListingMapTTL {
-		return sl.m, nil
-	}
-	start := time.Now()
-	if sl.m != nil {
-		gen, err := s.readRangeGen(ctx, b)
-		if err != nil {
-			return nil, err
-		}
-		if gen == sl.m.gen {
-			sl.confirmed = start
+	ttl := s.cfg.ListingMapTTL
+	if sl.m != nil && ttl > 0 {
+		if age := time.Since(sl.confirmed); age < ttl {
+			if age >= ttl/2 && !sl.ahead {
+				sl.ahead = true
+				go s.refreshAhead(context.WithoutCancel(ctx), b, sl)
+			}
 			return sl.m, nil
 		}
 	}
-	m, err := s.readRangeMap(ctx, b)
+	start := time.Now()
+	m, err := s.confirmRanges(ctx, b, sl.m)
 	if err != nil {
 		return nil, err
 	}
 	sl.m, sl.confirmed = m, start
 	return m, nil
+}
+
+// refreshAhead confirms or replaces sl's map without holding sl.mu while
+// it reads; a failed read is left for a request to meet once the map is
+// past its TTL.
+func (s *Store) refreshAhead(ctx context.Context, b bucketInfo, sl *rangeSlot) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	sl.mu.Lock()
+	cur := sl.m
+	sl.mu.Unlock()
+	start := time.Now()
+	m, err := s.confirmRanges(ctx, b, cur)
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	sl.ahead = false
+	if err == nil && start.After(sl.confirmed) {
+		sl.m, sl.confirmed = m, start
+	}
+}
+
+// confirmRanges returns cur if b's map is still at its gen (one read),
+// else b's map read whole.
+func (s *Store) confirmRanges(ctx context.Context, b bucketInfo, cur *rangeMap) (*rangeMap, error) {
+	if cur != nil {
+		gen, err := s.readRangeGen(ctx, b)
+		if err != nil {
+			return nil, err
+		}
+		if gen == cur.gen {
+			return cur, nil
+		}
+	}
+	return s.readRangeMap(ctx, b)
 }
 
 // readRangeGen reads the gen of b's map (0: no map written yet).
