@@ -135,3 +135,21 @@ func deleteAllVersions(t *testing.T, c *s3.Client, bucket string) {
 		t.Errorf("delete bucket %s: %s", bucket, sdkErr(err))
 	}
 }
+
+// dropFiles drops two files on the open bucket's listing, as a person
+// dragging them from their desktop would: small, holding smallText, and
+// big, of size bytes whose byte i is bigByte(i).
+func dropFiles(t *testing.T, b context.Context, small, big string, size int) {
+	t.Helper()
+	evalJS[bool](t, b, fmt.Sprintf(`(() => {
+  const big = new Uint8Array(%d);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 31 + 7) & 255;
+  const dt = new DataTransfer();
+  dt.items.add(new File([%q], %q, {type: "text/plain"}));
+  dt.items.add(new File([big], %q, {type: "application/octet-stream"}));
+  const zone = document.querySelector("#dropzone");
+  zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: dt, bubbles: true, cancelable: true}));
+  zone.dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
+  return true;
+})()`, size, smallText, small, big))
+}

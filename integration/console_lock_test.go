@@ -57,17 +57,7 @@ func TestConsoleLockedBucketUpload(t *testing.T) {
 	waitJS(t, b, `!!document.querySelector("#dropzone") && !!document.querySelector("#object-table thead")`, 30*time.Second)
 
 	const size = 20 << 20 // above the console's multipart threshold
-	evalJS[bool](t, b, fmt.Sprintf(`(() => {
-  const big = new Uint8Array(%d);
-  for (let i = 0; i < big.length; i++) big[i] = (i * 31 + 7) & 255;
-  const dt = new DataTransfer();
-  dt.items.add(new File([%q], "small.txt", {type: "text/plain"}));
-  dt.items.add(new File([big], "parts.bin", {type: "application/octet-stream"}));
-  const zone = document.querySelector("#dropzone");
-  zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: dt, bubbles: true, cancelable: true}));
-  zone.dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
-  return true;
-})()`, size, smallText))
+	dropFiles(t, b, "small.txt", "parts.bin", size)
 	waitJS(t, b, `document.querySelectorAll('#uploads-list li[data-state="running"], #uploads-list li[data-state="queued"]').length === 0 &&
 		document.querySelectorAll('#uploads-list li').length === 2`, 3*time.Minute)
 	states := evalJS[map[string]string](t, b, `Object.fromEntries([...document.querySelectorAll("#uploads-list li")].map(li => [li.dataset.key, li.dataset.state + " " + li.title]))`)

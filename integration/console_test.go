@@ -104,7 +104,7 @@ func TestConsole(t *testing.T) {
 	// Drop two files on the bucket's listing.
 	click(t, b, fmt.Sprintf(`tr[data-bucket=%q] a.bucket-link`, consoleBucket))
 	waitJS(t, b, `!!document.querySelector("#dropzone") && !!document.querySelector("#object-table thead")`, 30*time.Second)
-	evalJS[bool](t, b, fmt.Sprintf(`(() => {
+	evalJS[bool](t, b, `(() => {
   window.progressSeen = {};
   new MutationObserver(ms => {
     for (const m of ms) {
@@ -112,16 +112,9 @@ func TestConsole(t *testing.T) {
       if (li && li.dataset.progress) (window.progressSeen[li.dataset.key] ||= []).push(Number(li.dataset.progress));
     }
   }).observe(document.querySelector("#uploads-list"), {subtree: true, attributes: true, attributeFilter: ["data-progress"]});
-  const big = new Uint8Array(%d);
-  for (let i = 0; i < big.length; i++) big[i] = (i * 31 + 7) & 255;
-  const dt = new DataTransfer();
-  dt.items.add(new File([%q], "hello.txt", {type: "text/plain"}));
-  dt.items.add(new File([big], "big.bin", {type: "application/octet-stream"}));
-  const zone = document.querySelector("#dropzone");
-  zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: dt, bubbles: true, cancelable: true}));
-  zone.dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
   return true;
-})()`, bigSize, smallText))
+})()`)
+	dropFiles(t, b, "hello.txt", "big.bin", bigSize)
 	waitJS(t, b, `document.querySelectorAll('#uploads-list li[data-state="running"], #uploads-list li[data-state="queued"]').length === 0 &&
 		document.querySelectorAll('#uploads-list li').length === 2`, 4*time.Minute)
 	states := evalJS[map[string]string](t, b, `Object.fromEntries([...document.querySelectorAll("#uploads-list li")].map(li => [li.dataset.key, li.dataset.state + " " + li.title]))`)
