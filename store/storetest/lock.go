@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -156,7 +157,23 @@ func (s *suite) testObjectLock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := uploadPart(t, st, u, 1, payload(100, 9))
+		// PartInput.CheckUpload sees the upload's lock, and its error
+		// refuses the part before anything is stored.
+		var seen store.Lock
+		refused := errors.New("refused by the check")
+		data := payload(100, 9)
+		_, err = st.UploadPart(ctx, store.PartInput{Bucket: b, Key: "mpu", UploadID: u.UploadID, PartNumber: 2,
+			Size: int64(len(data)), Body: bytes.NewReader(data),
+			CheckUpload: func(up store.Upload) error { seen = up.Lock; return refused }})
+		wantErr(t, "UploadPart refused by CheckUpload", err, refused)
+		if !sameLock(seen, tc.lock) {
+			t.Errorf("multipart, %s: CheckUpload saw lock %+v, want %+v", tc.name, seen, tc.lock)
+		}
+		parts, err := st.ListParts(ctx, store.ListPartsInput{Bucket: b, Key: "mpu", UploadID: u.UploadID})
+		if err != nil || len(parts.Parts) != 0 {
+			t.Errorf("multipart, %s: parts after a refused one: %+v, %v", tc.name, parts.Parts, err)
+		}
+		p := uploadPart(t, st, u, 1, data)
 		obj, err := st.CompleteMultipartUpload(ctx, store.CompleteInput{Bucket: b, Key: "mpu", UploadID: u.UploadID,
 			Parts: completed(p), DefaultRetention: def})
 		if err != nil {
