@@ -74,7 +74,7 @@ screenshots:
 	AMPHORA_SCREENSHOTS=$(CURDIR)/docs/console CASSANDRA_HOSTS="$${CASSANDRA_HOSTS:-127.0.0.1:$${CASSANDRA_PORT:-9042}}" \
 		$(GO) test -count=1 -run '^TestConsole$$' ./integration/
 
-## fuzz: every Go fuzz target for FUZZTIME each (default 1m; CI runs 6s each)
+## fuzz: every Go fuzz target for FUZZTIME each (default 1m; CI runs 4s each)
 FUZZTIME ?= 1m
 FUZZ_TARGETS = ./policy:FuzzParse ./policy:FuzzWildcard ./frontend:FuzzPutBucketACL ./frontend:FuzzPutBucketPolicy \
 	./frontend:FuzzCompleteMultipartUpload ./frontend:FuzzDeleteObjects ./frontend:FuzzCreateBucketConfiguration \
