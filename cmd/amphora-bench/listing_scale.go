@@ -71,6 +71,11 @@ type ListingScaleResult struct {
 	Small           ScaleBucket   `json:"small"`
 	Large           ScaleBucket   `json:"large"`
 	Progress        []ScaleSample `json:"progress"` // the large bucket's load and catch-up
+	// MapChanges are the large bucket's map changes, seen by polling its
+	// gen every second through the load and the catch-up: each move step
+	// (dual, switch, done) is one, and the time between them is the
+	// move's settles and copy. Seconds count from the large load's start.
+	MapChanges []ScaleSample `json:"map_changes"`
 	// CatchUpSeconds is the wait after the large load until no range
 	// moved for a while and every range was counted under the bound;
 	// CompactionSeconds the wait for compactions after it.
@@ -172,6 +177,7 @@ func runListingScale(ctx context.Context, o options, e *env) (*ListingScaleResul
 		}
 		return s, err
 	}
+	var stopWatch func() []ScaleSample // the large bucket's map watch
 	for _, bk := range []struct {
 		b    *ScaleBucket
 		name string
@@ -179,6 +185,10 @@ func runListingScale(ctx context.Context, o options, e *env) (*ListingScaleResul
 	}{{&res.Small, scaleSmallBucket, o.listScaleSmall}, {&res.Large, scaleLargeBucket, o.listScale}} {
 		bk.b.Name, bk.b.Keys = bk.name, bk.n
 		bk.b.Flat, bk.b.Big, bk.b.Deep = scaleCounts(bk.n)
+		if bk.name == scaleLargeBucket {
+			stopWatch = watchMap(ctx, st, bk.name)
+			defer stopWatch()
+		}
 		if err := scaleLoad(ctx, o, st, bk.b, func(loaded int) {
 			s, err := sample(bk.name, loaded)
 			if err != nil {
@@ -236,6 +246,7 @@ func runListingScale(ctx context.Context, o options, e *env) (*ListingScaleResul
 		time.Sleep(5 * time.Second)
 	}
 	res.CatchUpSeconds = time.Since(catch).Seconds()
+	res.MapChanges = stopWatch()
 	if err := scaleCount(ctx, o, st, &res.Small); err != nil {
 		return nil, err
 	}
@@ -248,6 +259,49 @@ func runListingScale(ctx context.Context, o options, e *env) (*ListingScaleResul
 		return res, err
 	}
 	return res, nil
+}
+
+// watchMap polls bucket's map every second and logs each change of its
+// gen; stop ends the polling (at its first call) and returns the changes
+// seen, their Seconds counted from the call (Loaded left 0).
+func watchMap(ctx context.Context, st *cassandra.Store, bucket string) (stop func() []ScaleSample) {
+	ctx, cancel := context.WithCancel(ctx)
+	start := time.Now()
+	done := make(chan []ScaleSample, 1)
+	go func() {
+		var changes []ScaleSample
+		last := int64(-1)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			rs, gen, err := st.ListingRanges(ctx, bucket, false)
+			if err == nil && gen != last {
+				c := ScaleSample{Seconds: time.Since(start).Seconds(), Ranges: len(rs), Gen: gen}
+				for _, r := range rs {
+					if r.Moving {
+						c.Moving++
+					}
+				}
+				since := 0.0
+				if n := len(changes); n > 0 {
+					since = c.Seconds - changes[n-1].Seconds
+				}
+				logf("list-scale: map of %s at gen %d after %.0f s (%.0f s after the last change): %d ranges, %d moving",
+					bucket, gen, c.Seconds, since, c.Ranges, c.Moving)
+				changes, last = append(changes, c), gen
+			}
+			select {
+			case <-ctx.Done():
+				done <- changes
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return sync.OnceValue(func() []ScaleSample {
+		cancel()
+		return <-done
+	})
 }
 
 // scaleLoad PUTs bucket b's keys, empty, through st at o.loadConc,
