@@ -98,6 +98,16 @@ func mustCreateBucket(t testing.TB, s *Store, name string) {
 	}
 }
 
+// mustBucket reads bucket's row, bypassing every cache.
+func mustBucket(t testing.TB, s *Store, bucket string) bucketInfo {
+	t.Helper()
+	b, err := s.readBucket(context.Background(), bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func mustPut(t testing.TB, s *Store, bucket, key string, data []byte) store.Object {
 	t.Helper()
 	obj, err := s.PutObject(context.Background(), store.PutInput{

@@ -349,10 +349,7 @@ func TestBucketCache(t *testing.T) {
 
 func versionRowsOf(t testing.TB, s *Store, bucket, key string) []versionRow {
 	t.Helper()
-	b, err := s.readBucket(context.Background(), bucket)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustBucket(t, s, bucket)
 	rows, err := s.versionRows(context.Background(), b.id, key, 0)
 	if err != nil {
 		t.Fatal(err)

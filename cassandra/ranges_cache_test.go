@@ -77,10 +77,7 @@ func TestRangesRefreshAhead(t *testing.T) {
 	})
 	ctx := context.Background()
 	mustCreateBucket(t, s, "ahead")
-	b, err := s.readBucket(ctx, "ahead")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustBucket(t, s, "ahead")
 	m0, err := s.ranges(ctx, b)
 	if err != nil {
 		t.Fatal(err)

@@ -36,10 +36,7 @@ func BenchmarkListingCopy(b *testing.B) {
 	})
 	ctx := context.Background()
 	mustCreateBucket(b, s, "copy")
-	bi, err := s.readBucket(ctx, "copy")
-	if err != nil {
-		b.Fatal(err)
-	}
+	bi := mustBucket(b, s, "copy")
 	start := time.Now()
 	if err := fillHashShards(ctx, s, bi, total); err != nil {
 		b.Fatal(err)

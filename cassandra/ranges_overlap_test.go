@@ -109,10 +109,7 @@ func TestListingCountsNewRanges(t *testing.T) {
 	}
 	putKeys(t, s, "late", keys)
 	runListingWorker(t, "late", s) // counted: 10 rows, under the bound
-	b, err := s.readBucket(ctx, "late")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustBucket(t, s, "late")
 	m := mapOf(t, s, "late")
 	if len(m.ranges) != 1 {
 		t.Fatalf("setup: %d ranges, want 1", len(m.ranges))

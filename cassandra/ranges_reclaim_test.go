@@ -31,10 +31,7 @@ func TestDeleteBucketReclaimsListing(t *testing.T) {
 	if len(m.ranges) < 2 {
 		t.Fatalf("%d ranges for %d keys: the test needs a split map", len(m.ranges), len(keys))
 	}
-	gone, err := s.readBucket(ctx, "gone")
-	if err != nil {
-		t.Fatal(err)
-	}
+	gone := mustBucket(t, s, "gone")
 	if err := s.flushListingActivity(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -101,10 +98,7 @@ func TestDeleteBucketReclaimsHashShards(t *testing.T) {
 	s := newStore(t, func(c *Config) { c.ListingShards = 4; c.GCGrace = grace })
 	ctx := context.Background()
 	mustCreateBucket(t, s, "hashed")
-	b, err := s.readBucket(ctx, "hashed")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustBucket(t, s, "hashed")
 	if b.shards != 4 {
 		t.Fatalf("bucket created with %d hash shards, want 4", b.shards)
 	}

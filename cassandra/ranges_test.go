@@ -53,10 +53,7 @@ func runListingWorker(t *testing.T, bucket string, workers ...*Store) ListingSta
 
 func mapOf(t *testing.T, s *Store, bucket string) *rangeMap {
 	t.Helper()
-	b, err := s.readBucket(context.Background(), bucket)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustBucket(t, s, bucket)
 	m, err := s.readRangeMap(context.Background(), b)
 	if err != nil {
 		t.Fatal(err)
@@ -68,10 +65,7 @@ func mapOf(t *testing.T, s *Store, bucket string) *rangeMap {
 // [start, end).
 func partRows(t *testing.T, s *Store, bucket string, shard int, start, end string) int {
 	t.Helper()
-	b, err := s.readBucket(context.Background(), bucket)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustBucket(t, s, bucket)
 	stmt, args := `SELECT key FROM objects WHERE bucket_id = ? AND shard = ? AND key >= ?`, []any{b.id, shard, []byte(start)}
 	if end != "" {
 		stmt, args = stmt+` AND key < ?`, append(args, []byte(end))
@@ -355,10 +349,7 @@ func TestListingCopyResumes(t *testing.T) {
 		keys = append(keys, fmt.Sprintf("k%03d", i))
 	}
 	putKeys(t, s, "resume", keys)
-	b, err := s.readBucket(ctx, "resume")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustBucket(t, s, "resume")
 	if err := s.maintainListing(ctx, b, &ListingStats{}); err != nil { // step 1 of the move out of hash shards
 		t.Fatal(err)
 	}

@@ -153,3 +153,13 @@ func dropFiles(t *testing.T, b context.Context, small, big string, size int) {
   return true;
 })()`, size, smallText, small, big))
 }
+
+// droppedStates waits up to d for the two files dropFiles dropped to
+// finish uploading, and returns each one's state and error ("done " when
+// it went up), by key.
+func droppedStates(t *testing.T, b context.Context, d time.Duration) map[string]string {
+	t.Helper()
+	waitJS(t, b, `document.querySelectorAll('#uploads-list li[data-state="running"], #uploads-list li[data-state="queued"]').length === 0 &&
+		document.querySelectorAll('#uploads-list li').length === 2`, d)
+	return evalJS[map[string]string](t, b, `Object.fromEntries([...document.querySelectorAll("#uploads-list li")].map(li => [li.dataset.key, li.dataset.state + " " + li.title]))`)
+}

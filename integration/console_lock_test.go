@@ -58,9 +58,7 @@ func TestConsoleLockedBucketUpload(t *testing.T) {
 
 	const size = 20 << 20 // above the console's multipart threshold
 	dropFiles(t, b, "small.txt", "parts.bin", size)
-	waitJS(t, b, `document.querySelectorAll('#uploads-list li[data-state="running"], #uploads-list li[data-state="queued"]').length === 0 &&
-		document.querySelectorAll('#uploads-list li').length === 2`, 3*time.Minute)
-	states := evalJS[map[string]string](t, b, `Object.fromEntries([...document.querySelectorAll("#uploads-list li")].map(li => [li.dataset.key, li.dataset.state + " " + li.title]))`)
+	states := droppedStates(t, b, 3*time.Minute)
 	if states["small.txt"] != "done " || states["parts.bin"] != "done " {
 		t.Fatalf("uploads into a bucket with a default retention: %v", states)
 	}

@@ -115,9 +115,7 @@ func TestConsole(t *testing.T) {
   return true;
 })()`)
 	dropFiles(t, b, "hello.txt", "big.bin", bigSize)
-	waitJS(t, b, `document.querySelectorAll('#uploads-list li[data-state="running"], #uploads-list li[data-state="queued"]').length === 0 &&
-		document.querySelectorAll('#uploads-list li').length === 2`, 4*time.Minute)
-	states := evalJS[map[string]string](t, b, `Object.fromEntries([...document.querySelectorAll("#uploads-list li")].map(li => [li.dataset.key, li.dataset.state + " " + li.title]))`)
+	states := droppedStates(t, b, 4*time.Minute)
 	if states["hello.txt"] != "done " || states["big.bin"] != "done " {
 		t.Fatalf("uploads: %v", states)
 	}
