@@ -57,8 +57,11 @@
 // bounds such as store.PrefixEnd(p), which may be invalid UTF-8, stay
 // legal. The cursor walks the ranges in order, looking the map up afresh
 // for each one, with queries of the form key > after AND key < min(range
-// end, PrefixEnd(prefix)) whose pages grow from the page size asked (or
-// 32 rows with a delimiter) up to 1000. SkipPrefix(p) drops p's keys from
+// end, PrefixEnd(prefix)) whose pages grow from the page size asked plus
+// one (or 32 rows with a delimiter) up to 1001, and never ask more rows
+// than the page may still take: a page of n keys reads at most n+1 rows
+// however many ranges it spans (every entry, a key or a common prefix,
+// is one row). SkipPrefix(p) drops p's keys from
 // the page already fetched and re-queries from PrefixEnd(p) only when the
 // page ends inside p, so a delimiter listing never reads the keys under a
 // common prefix.

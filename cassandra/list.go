@@ -12,7 +12,9 @@ import (
 	"github.com/amphora-s3/amphora/store"
 )
 
-const maxListPage = 1000 // rows per shard query, at most
+// maxListPage is the most rows a shard query asks for: a page of 1000
+// keys and the one after it, which says whether the page is truncated.
+const maxListPage = 1001
 
 // skipPage caps the page of a query that resumes past a skipped common
 // prefix: 100 prefixes of 50 keys take a query per 5 of them, 100 of
@@ -31,6 +33,9 @@ func (s *Store) ListObjects(ctx context.Context, in store.ListInput) (store.List
 		return store.ListResult{}, nil
 	}
 	c := s.newCursor(b, in.Prefix, in.Delimiter, in.After, in.MaxKeys)
+	// store.List takes at most MaxKeys+1 entries, each one row (a common
+	// prefix is the row that starts it; SkipPrefix drops the others).
+	c.want = in.MaxKeys + 1
 	defer c.Close()
 	res, err := store.List(ctx, c, in)
 	if err != nil {
@@ -85,6 +90,12 @@ type cursor struct {
 	prefix  string
 	upper   string // exclusive bound: PrefixEnd(prefix); "" for none
 	maxKeys int
+	// want bounds the rows a query asks for by the rows Next may still
+	// have to return (0: no bound, for the scans of every key): a page
+	// of n keys never reads more than n+1 rows of one shard, however its
+	// queries fall (see fetch).
+	want    int
+	yielded int // rows Next returned
 	delim   bool
 	// markers: also yield keys whose current version is a delete marker
 	// (ListVersions).
@@ -146,6 +157,7 @@ func (c *cursor) Next(ctx context.Context) (store.Object, bool) {
 	if !ok {
 		return store.Object{}, false
 	}
+	c.yielded++
 	// (The listing does not know the S3 version id; ListObjects shows
 	// none, and ListVersions reads the version rows.)
 	return store.Object{
@@ -324,6 +336,12 @@ func (c *cursor) fetch(ctx context.Context, it *shardIter) error {
 	if it.upper != "" {
 		stmt += ` AND key < ?`
 		args = append(args, []byte(it.upper))
+	}
+	if c.want > 0 {
+		// Never more rows than Next may still return: the key after a
+		// page of 1000 costs one row, not another page of them. A page
+		// cut short here grows from its own size, as any other.
+		it.pageSize = max(min(it.pageSize, c.want-c.yielded), 1)
 	}
 	stmt += ` LIMIT ?`
 	args = append(args, it.pageSize)

@@ -264,3 +264,79 @@ func rangedBucket(t *testing.T, bucket string, keys []string) (*Store, *listingC
 	counter.rows.Store(0)
 	return s, counter, m
 }
+
+// A page of n keys reads at most n+1 rows, however many ranges it spans:
+// the key that says the page is truncated costs one row, not another
+// page of them, and a range after the first is asked only for the rows
+// still missing.
+func TestListPageReadsOnlyItsRows(t *testing.T) {
+	t.Parallel()
+	var keys []string
+	for i := range 1500 {
+		keys = append(keys, fmt.Sprintf("k%04d", i))
+	}
+	s, counter, m := rangedBucket(t, "pages", keys)
+	if len(m.ranges) < 3 {
+		t.Fatalf("%d ranges, want 3 or more", len(m.ranges))
+	}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		after    string
+		max      int
+		objects  int
+		truncate bool
+	}{
+		{"", 1000, 1000, true},
+		{"k0100", 1000, 1000, true},
+		{"k0499", 1000, 1000, false}, // exactly the rest: the row after it is none
+		{"k0999", 1000, 500, false},
+		{"k0200", 7, 7, true},
+		{"", 1, 1, true},
+	} {
+		counter.queries.Store(0)
+		counter.rows.Store(0)
+		res, err := s.ListObjects(ctx, store.ListInput{Bucket: "pages", After: tc.after, MaxKeys: tc.max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Objects) != tc.objects || res.IsTruncated != tc.truncate {
+			t.Fatalf("after %q max %d: %d objects, truncated %t; want %d, %t", tc.after, tc.max, len(res.Objects), res.IsTruncated, tc.objects, tc.truncate)
+		}
+		if first := fmt.Sprintf("k%04d", 0); tc.after == "" && res.Objects[0].Key != first {
+			t.Fatalf("first key %q, want %q", res.Objects[0].Key, first)
+		}
+		q, rows := counter.queries.Load(), counter.rows.Load()
+		t.Logf("after %q max %d: %d queries, %d rows over %d ranges", tc.after, tc.max, q, rows, len(m.ranges))
+		if rows > int64(tc.max+1) {
+			t.Errorf("after %q max %d: %d rows read, want at most %d", tc.after, tc.max, rows, tc.max+1)
+		}
+		if q > int64(len(m.ranges)) {
+			t.Errorf("after %q max %d: %d queries over %d ranges", tc.after, tc.max, q, len(m.ranges))
+		}
+	}
+}
+
+// In one range, a page of 1000 is one query of 1001 rows (it was a query
+// of 1000 and another of 1000 for the key after them).
+func TestListPageOneQuery(t *testing.T) {
+	t.Parallel()
+	counter := &listingCounter{}
+	s := newStore(t, func(c *Config) { c.observer = counter })
+	mustCreateBucket(t, s, "page")
+	var keys []string
+	for i := range 2100 {
+		keys = append(keys, fmt.Sprintf("k%04d", i))
+	}
+	putKeys(t, s, "page", keys)
+	counter.queries.Store(0)
+	res, err := s.ListObjects(context.Background(), store.ListInput{Bucket: "page", MaxKeys: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Objects) != 1000 || !res.IsTruncated || res.NextAfter != "k0999" {
+		t.Fatalf("%d objects, truncated %t, next %q", len(res.Objects), res.IsTruncated, res.NextAfter)
+	}
+	if q, rows := counter.queries.Load(), counter.rows.Load(); q != 1 || rows != 1001 {
+		t.Errorf("a page of 1000: %d queries, %d rows; want 1, 1001", q, rows)
+	}
+}
