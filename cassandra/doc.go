@@ -64,7 +64,12 @@
 // is one row). SkipPrefix(p) drops p's keys from
 // the page already fetched and re-queries from PrefixEnd(p) only when the
 // page ends inside p, so a delimiter listing never reads the keys under a
-// common prefix.
+// common prefix. Such a listing costs a query per long common prefix;
+// once it has crossed a range that took several queries for few entries,
+// it scans the next ranges at once (2, then 4, then up to 8), each with
+// a cursor bounded by the range's end, and serves their entries in order,
+// dropping the part of a prefix that a range before it already listed
+// (list_ahead.go).
 //
 // Listing ranges (ranges*.go). The map of a bucket's ranges is one
 // listing_ranges partition: a row per elementary interval with the part

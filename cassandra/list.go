@@ -97,6 +97,9 @@ type cursor struct {
 	want    int
 	yielded int // rows Next returned
 	delim   bool
+	// delimiter is the listing's, for the ranges scanned ahead
+	// (list_ahead.go), which find common prefixes themselves.
+	delimiter string
 	// markers: also yield keys whose current version is a delete marker
 	// (ListVersions).
 	markers bool
@@ -115,10 +118,21 @@ type cursor struct {
 	ranges    int // ranges read so far (for tests and stats)
 	carry     int // the page the last range's shard had grown to
 	err       error
+
+	// Scanning ahead (list_ahead.go): the ranges of the batch not yet
+	// read, its size, queries made so far, and the entries and queries
+	// counted when the current range or batch began.
+	ahead                []*rangeScan
+	aheadN               int
+	noAhead              bool // a range scanned ahead does not scan ahead itself
+	aheads               int  // batches scanned ahead (tests)
+	fetches              int
+	segYield, segFetches int
 }
 
 func (s *Store) newCursor(b bucketInfo, prefix, delimiter, after string, maxKeys int) *cursor {
-	c := &cursor{s: s, b: b, prefix: prefix, upper: store.PrefixEnd(prefix), maxKeys: maxKeys, delim: delimiter != "", from: prefix}
+	c := &cursor{s: s, b: b, prefix: prefix, upper: store.PrefixEnd(prefix), maxKeys: maxKeys,
+		delim: delimiter != "", delimiter: delimiter, from: prefix}
 	if after >= prefix {
 		c.from, c.exclusive = after, true
 	}
@@ -167,14 +181,23 @@ func (c *cursor) Next(ctx context.Context) (store.Object, bool) {
 	}, true
 }
 
-// nextRow takes the smallest head row over the current range's shards.
+// nextRow takes the next row of the ranges scanned ahead, if any, else
+// the smallest head row over the current range's shards.
 func (c *cursor) nextRow(ctx context.Context) (listRow, bool) {
+	for c.err == nil && len(c.ahead) > 0 {
+		if r, ok := c.nextAhead(ctx); ok {
+			return r, true
+		}
+	}
 	if c.err != nil {
 		return listRow{}, false
 	}
 	if err := c.fill(ctx); err != nil {
 		c.err = err
 		return listRow{}, false
+	}
+	if len(c.ahead) > 0 {
+		return c.nextRow(ctx) // fill went ahead
 	}
 	var best *shardIter
 	for _, it := range c.shards {
@@ -207,6 +230,7 @@ func (c *cursor) fill(ctx context.Context) error {
 			}
 		}
 		if len(need) > 0 {
+			c.fetches += len(need)
 			err := parallel(ctx, len(need), len(need), func(ctx context.Context, i int) error {
 				return c.fetch(ctx, need[i])
 			})
@@ -229,6 +253,14 @@ func (c *cursor) fill(ctx context.Context) error {
 			c.carry = c.shards[0].pageSize
 		}
 		c.from, c.exclusive, c.started, c.shards = c.end, false, false, nil
+		if !c.sparse() {
+			c.newSegment()
+			continue
+		}
+		if ok, err := c.goAhead(ctx, c.end, 2); ok || err != nil {
+			return err
+		}
+		c.newSegment()
 	}
 	return nil
 }
@@ -286,13 +318,14 @@ func (c *cursor) startRange(ctx context.Context) error {
 // remaining key sorts before p and a shard with an empty page resumes at
 // or after p; a shard for which that does not hold is left alone rather
 // than risk dropping keys below p.
-func (c *cursor) SkipPrefix(_ context.Context, p string) {
+func (c *cursor) SkipPrefix(ctx context.Context, p string) {
 	end := store.PrefixEnd(p)
 	if end == "" {
 		c.skipAll = true
 	} else if end > c.skipTo {
 		c.skipTo = end
 	}
+	c.skipAhead(ctx, p)
 	for _, it := range c.shards {
 		n := len(it.rows)
 		i := sort.Search(n, func(j int) bool { return it.rows[j].key >= p })

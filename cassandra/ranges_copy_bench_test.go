@@ -38,7 +38,7 @@ func BenchmarkListingCopy(b *testing.B) {
 	mustCreateBucket(b, s, "copy")
 	bi := mustBucket(b, s, "copy")
 	start := time.Now()
-	if err := fillHashShards(ctx, s, bi, total); err != nil {
+	if err := fillHashShards(ctx, s, bi, total, func(i int) string { return fmt.Sprintf("k%07d", i) }); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("%d listing rows written in %.1f s", total, time.Since(start).Seconds())
@@ -75,13 +75,13 @@ func BenchmarkListingCopy(b *testing.B) {
 	}
 }
 
-// fillHashShards writes n listing rows (keys k0000000...) into bucket b's
-// hash-shard partitions, each partition's rows in batches of 500, two
-// partitions at once.
-func fillHashShards(ctx context.Context, s *Store, b bucketInfo, n int) error {
+// fillHashShards writes n listing rows (keys key(0), key(1), ...) into
+// bucket b's hash-shard partitions, each partition's rows in batches of
+// 500, two partitions at once.
+func fillHashShards(ctx context.Context, s *Store, b bucketInfo, n int, key func(int) string) error {
 	byShard := make([][]gocql.BatchEntry, b.shards)
 	for i := range n {
-		key := fmt.Sprintf("k%07d", i)
+		key := key(i)
 		sh := shardOf(key, b.shards)
 		r := versionRow{version: gocql.TimeUUID(), etag: "d41d8cd98f00b204e9800998ecf8427e", owner: "alice"}
 		r.created = r.version.Time()
