@@ -58,7 +58,8 @@
 // legal. The cursor walks the ranges in order, looking the map up afresh
 // for each one, with queries of the form key > after AND key < min(range
 // end, PrefixEnd(prefix)) whose pages grow from the page size asked plus
-// one (or 32 rows with a delimiter) up to 1001, and never ask more rows
+// one (or 32 rows with a delimiter, and the rest of the page at once once
+// a page's keys all were plain) up to 1001, and never ask more rows
 // than the page may still take: a page of n keys reads at most n+1 rows
 // however many ranges it spans (every entry, a key or a common prefix,
 // is one row). SkipPrefix(p) drops p's keys from

@@ -70,6 +70,9 @@ type shardIter struct {
 	exhausted bool // no rows beyond rows
 	pageSize  int
 	grow      int // pageSize multiplier after each fetch
+	// fetched: a page was read; collapsed: SkipPrefix dropped keys of
+	// it, or re-queried past them, since.
+	fetched, collapsed bool
 }
 
 func (it *shardIter) head() *listRow {
@@ -253,7 +256,7 @@ func (c *cursor) fill(ctx context.Context) error {
 			c.carry = c.shards[0].pageSize
 		}
 		c.from, c.exclusive, c.started, c.shards = c.end, false, false, nil
-		if !c.sparse() {
+		if !c.sparse(1) {
 			c.newSegment()
 			continue
 		}
@@ -327,6 +330,7 @@ func (c *cursor) SkipPrefix(ctx context.Context, p string) {
 	}
 	c.skipAhead(ctx, p)
 	for _, it := range c.shards {
+		it.collapsed = true
 		n := len(it.rows)
 		i := sort.Search(n, func(j int) bool { return it.rows[j].key >= p })
 		j := i
@@ -371,6 +375,13 @@ func (c *cursor) fetch(ctx context.Context, it *shardIter) error {
 		args = append(args, []byte(it.upper))
 	}
 	if c.want > 0 {
+		if c.delim && it.fetched && !it.collapsed && len(c.shards) == 1 {
+			// The last page's keys were all listed as themselves, not
+			// collapsed into common prefixes: read the rest of the page
+			// at once, as without a delimiter (a page of 1000 plain keys
+			// in two queries, not four).
+			it.pageSize = maxListPage
+		}
 		// Never more rows than Next may still return: the key after a
 		// page of 1000 costs one row, not another page of them. A page
 		// cut short here grows from its own size, as any other.
@@ -400,6 +411,7 @@ func (c *cursor) fetch(ctx context.Context, it *shardIter) error {
 		it.from, it.exclusive = rows[n-1].key, true
 	}
 	it.rows = rows
+	it.fetched, it.collapsed = true, false
 	it.pageSize = min(it.grow*it.pageSize, maxListPage)
 	return nil
 }

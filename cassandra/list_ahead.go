@@ -92,11 +92,13 @@ func (c *cursor) wouldFetch() bool {
 
 // sparse tells whether the listing should scan the next ranges ahead: a
 // delimiter listing (of ListObjects, whose want bounds every scan) whose
-// last range, or batch of ranges, took several queries and gave few
-// entries per query.
-func (c *cursor) sparse() bool {
-	f := c.fetches - c.segFetches
-	return c.delim && c.want > 0 && !c.noAhead && !c.skipAll && f >= 2 && c.yielded-c.segYield <= aheadSparse*f
+// last range, or batch of n ranges, took several queries and gave few
+// entries per query, but at least two entries, or one a range: common
+// prefixes that each span many ranges would have every range of a batch
+// but the first list the same prefix again, for nothing.
+func (c *cursor) sparse(n int) bool {
+	f, e := c.fetches-c.segFetches, c.yielded-c.segYield
+	return c.delim && c.want > 0 && !c.noAhead && !c.skipAll && f >= 2 && e >= max(n, 2) && e <= aheadSparse*f
 }
 
 // newSegment starts counting the entries and queries of the next range
@@ -173,7 +175,7 @@ func (c *cursor) nextAhead(ctx context.Context) (listRow, bool) {
 			break
 		}
 		c.from, c.exclusive = a.end, false
-		if !c.sparse() {
+		if !c.sparse(c.aheadN) {
 			c.newSegment()
 			break
 		}

@@ -214,3 +214,25 @@ func listAheads(t *testing.T, s *Store, bucket, prefix string) int {
 	}
 	return c.aheads
 }
+
+// Common prefixes that each span many ranges are listed with a query
+// each, one range after another: scanning ranges ahead would list the
+// same prefix again in every range but the first.
+func TestListAheadNotForHugePrefixes(t *testing.T) {
+	t.Parallel()
+	var keys []string
+	for d := range 4 {
+		for i := range 1500 {
+			keys = append(keys, fmt.Sprintf("big/d%d/k%04d", d, i))
+		}
+	}
+	s, counter, m := rangedBucket(t, "huge", keys)
+	if len(m.ranges) < 12 {
+		t.Fatalf("%d ranges, want 12 or more", len(m.ranges))
+	}
+	aheads := listAheads(t, s, "huge", "big/")
+	t.Logf("4 prefixes over %d ranges: %d queries, %d batches ahead", len(m.ranges), counter.queries.Load(), aheads)
+	if q := counter.queries.Load(); aheads > 0 || q > 6 {
+		t.Errorf("4 prefixes over %d ranges: %d queries, %d batches ahead; want at most 6 queries, none ahead", len(m.ranges), q, aheads)
+	}
+}

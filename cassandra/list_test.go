@@ -317,7 +317,8 @@ func TestListPageReadsOnlyItsRows(t *testing.T) {
 }
 
 // In one range, a page of 1000 is one query of 1001 rows (it was a query
-// of 1000 and another of 1000 for the key after them).
+// of 1000 and another of 1000 for the key after them), two with a
+// delimiter.
 func TestListPageOneQuery(t *testing.T) {
 	t.Parallel()
 	counter := &listingCounter{}
@@ -338,5 +339,20 @@ func TestListPageOneQuery(t *testing.T) {
 	}
 	if q, rows := counter.queries.Load(), counter.rows.Load(); q != 1 || rows != 1001 {
 		t.Errorf("a page of 1000: %d queries, %d rows; want 1, 1001", q, rows)
+	}
+	// With a delimiter, keys might collapse into common prefixes: a first
+	// query of 32, and once those were all plain keys, the rest at once
+	// (it took 32, 128, 512 and 329 rows).
+	counter.queries.Store(0)
+	counter.rows.Store(0)
+	res, err = s.ListObjects(context.Background(), store.ListInput{Bucket: "page", Delimiter: "/", MaxKeys: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Objects) != 1000 || !res.IsTruncated || res.NextAfter != "k0999" {
+		t.Fatalf("delimiter: %d objects, truncated %t, next %q", len(res.Objects), res.IsTruncated, res.NextAfter)
+	}
+	if q, rows := counter.queries.Load(), counter.rows.Load(); q != 2 || rows != 1001 {
+		t.Errorf("a page of 1000 with a delimiter: %d queries, %d rows; want 2, 1001", q, rows)
 	}
 }
