@@ -1,6 +1,7 @@
 package cassandra
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -128,6 +129,7 @@ type cursor struct {
 	ahead                []*rangeScan
 	aheadN               int
 	noAhead              bool // a range scanned ahead does not scan ahead itself
+	skipCap              int  // replaces skipPage when > 0 (aheadSkipPage)
 	aheads               int  // batches scanned ahead (tests)
 	fetches              int
 	segYield, segFetches int
@@ -355,7 +357,7 @@ func (c *cursor) SkipPrefix(ctx context.Context, p string) {
 			// Re-queried past p: a page grown to 1000 would read up to
 			// 1000 rows of the next prefix to find it, one of small
 			// prefixes covers several. Cap it between the two.
-			it.from, it.exclusive, it.pageSize = end, false, min(it.pageSize, skipPage)
+			it.from, it.exclusive, it.pageSize = end, false, min(it.pageSize, cmp.Or(c.skipCap, skipPage))
 		}
 	}
 }

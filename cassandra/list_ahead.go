@@ -25,6 +25,11 @@ const (
 	// aheadSparse is the most entries per query a range may have yielded
 	// for the listing to scan the next ones ahead.
 	aheadSparse = 2
+	// aheadSkipPage caps the page of a range scanned ahead that resumes
+	// past a common prefix: prefixes there are longer than pages, so a
+	// larger page reads more rows of the next prefix for nothing, and
+	// queries running at once make those rows cost.
+	aheadSkipPage = 32
 )
 
 // rangeScan is one range of a batch scanned ahead: a cursor over the
@@ -128,7 +133,7 @@ func (c *cursor) goAhead(ctx context.Context, from string, n int) (bool, error) 
 			end = c.upper
 		}
 		sub := &cursor{s: c.s, b: c.b, prefix: c.prefix, upper: end, maxKeys: c.maxKeys, want: want,
-			delim: true, delimiter: c.delimiter, markers: c.markers, noAhead: true, from: from}
+			delim: true, delimiter: c.delimiter, markers: c.markers, noAhead: true, skipCap: aheadSkipPage, from: from}
 		scans = append(scans, &rangeScan{sub: sub, end: end})
 		if end == "" || end == c.upper {
 			break
