@@ -30,6 +30,11 @@ const (
 	// larger page reads more rows of the next prefix for nothing, and
 	// queries running at once make those rows cost.
 	aheadSkipPage = 32
+	// aheadSlots bounds the ranges scanned ahead at once by the whole
+	// process (8 listings' full batches): past it, a listing scans fewer
+	// ranges at once, or none, and goes on one range at a time, so that
+	// many such listings at once do not multiply the queries in flight.
+	aheadSlots = 64
 )
 
 // rangeScan is one range of a batch scanned ahead: a cursor over the
@@ -140,17 +145,19 @@ func (c *cursor) goAhead(ctx context.Context, from string, n int) (bool, error) 
 		}
 		from = end
 	}
+	scans = scans[:c.s.takeAhead(len(scans))]
 	if len(scans) == 0 {
 		return false, nil
 	}
 	err = parallel(ctx, len(scans), len(scans), func(ctx context.Context, i int) error {
 		return scans[i].scan(ctx, want)
 	})
+	c.s.releaseAhead(len(scans))
 	if err != nil {
 		return false, err
 	}
 	c.newSegment()
-	c.ahead, c.aheadN = scans, n
+	c.ahead, c.aheadN = scans, len(scans)
 	c.aheads++
 	c.started, c.shards = false, nil
 	return true, nil
@@ -212,5 +219,24 @@ func (c *cursor) skipAhead(ctx context.Context, p string) {
 			return // past p: so is every range after it
 		}
 		a.sub.SkipPrefix(ctx, p)
+	}
+}
+
+// takeAhead takes up to n of the process's slots for ranges scanned
+// ahead, without waiting, and returns how many it took.
+func (s *Store) takeAhead(n int) int {
+	for i := range n {
+		select {
+		case s.aheadSlots <- struct{}{}:
+		default:
+			return i
+		}
+	}
+	return n
+}
+
+func (s *Store) releaseAhead(n int) {
+	for range n {
+		<-s.aheadSlots
 	}
 }

@@ -41,6 +41,9 @@ type Store struct {
 	rangeMaps     rangeCache
 	activity      listingActivity
 	listingTotals listingTotals // what RunListingWorker did (ranges_totals.go)
+	// aheadSlots bound the ranges scanned ahead at once across the
+	// process (list_ahead.go).
+	aheadSlots chan struct{}
 
 	bgMu   sync.Mutex
 	bg     sync.WaitGroup // background cleanups, waited for by Close
@@ -66,7 +69,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 		return nil, fmt.Errorf("connect to cassandra %v: %w", st.Hosts, tlsHint(st.TLS, err))
 	}
-	s := &Store{cfg: st, sess: sess, log: st.Logger, slots: make(chan struct{}, st.MaxBlocksInFlight), buffers: newBlockBuffers(st)}
+	s := &Store{cfg: st, sess: sess, log: st.Logger, slots: make(chan struct{}, st.MaxBlocksInFlight), buffers: newBlockBuffers(st),
+		aheadSlots: make(chan struct{}, aheadSlots)}
 	s.buckets.ttl = st.BucketCacheTTL
 	s.keys.ttl = st.KeyCacheTTL
 	s.holder = gocql.TimeUUID().String()
