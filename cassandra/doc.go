@@ -70,7 +70,8 @@
 // it scans the next ranges at once (2, then 4, then up to 8), each with
 // a cursor bounded by the range's end, and serves their entries in order,
 // dropping the part of a prefix that a range before it already listed
-// (list_ahead.go).
+// (list_ahead.go); at most 64 ranges are scanned ahead at once across the
+// process.
 //
 // Listing ranges (ranges*.go). The map of a bucket's ranges is one
 // listing_ranges partition: a row per elementary interval with the part
